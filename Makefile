@@ -1,0 +1,33 @@
+# Set-up and the two entry points the README gives: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+VIDEO ?= ../shared/data/videos/head-pose-face-detection-female-and-male.gif
+OUT ?= out/demo
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(PY) -m pip install -q -e '.[train,dev]'
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(VENV)/bin/aegis analyze "$(VIDEO)" --out "$(OUT)"
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check aegis tests benchmarks
+
+test: lint
+	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected" && rc=0; exit $$rc
+
+bench: $(VENV)/.runtime
+	$(PY) benchmarks/pipeline_fps.py
+
+clean:
+	rm -rf $(VENV) out *.egg-info

@@ -1,0 +1,12 @@
+"""AEGIS: real-time video facial expression recognition on CPU."""
+
+import os
+
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # broken inputs get our one-line error, not FFmpeg's log
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # nor OpenCV's camera-probing warnings
+
+from aegis.analyzer import Analyzer, analyze, to_dataframe  # noqa: E402
+from aegis.labels import CLASSES  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["CLASSES", "Analyzer", "analyze", "to_dataframe", "__version__"]

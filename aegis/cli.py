@@ -1,0 +1,139 @@
+"""The `aegis` command line: each mode calls the Python API of the same name."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from aegis.errors import AegisError
+from aegis.render.overlay import OVERLAYS
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `aegis` console script; returns the exit code."""
+    logging.basicConfig(format="aegis: warning: %(message)s", level=logging.WARNING)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except AegisError as exc:
+        print(f"aegis: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aegis: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per mode."""
+    parser = argparse.ArgumentParser(prog="aegis", description="Real-time video facial expression recognition.")
+    sub = parser.add_subparsers(dest="mode", required=True)
+
+    p = sub.add_parser("analyze", help="analyse a video, GIF, image folder/glob or webcam")
+    p.add_argument("source", help="video file, animated GIF, folder or glob of images, or a webcam index")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--overlay", choices=OVERLAYS, default="emoji", help="what to draw over each face")
+    p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
+                   help="run the face detector on every K-th frame; the tracker carries boxes between")
+    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
+    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
+    p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
+    p.set_defaults(run=run_analyze)
+
+    p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
+    p.add_argument("--model", required=True, help="registry name, e.g. timeconvnet-minixception")
+    p.add_argument("--data", required=True, help="window store folder")
+    p.add_argument("--val", help="separate validation store (default: split --data)")
+    p.add_argument("--out", required=True, help="run folder")
+    p.add_argument("--epochs", type=_positive_int)
+    p.add_argument("--batch", type=_positive_int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--split", choices=("subject", "random"))
+    p.add_argument("--schedule", choices=("paper", "cosine"))
+    p.add_argument("--balance", action="store_true", default=None, help="class-balanced sampling")
+    p.add_argument("--contempt", action="store_true", default=None, help="train with contempt as an 8th class")
+    p.add_argument("--frames", type=_positive_int, help="window length t")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=_positive_int)
+    p.add_argument("--input-blur", type=float, help="sigma of the blur that the training images already carry")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
+    p.set_defaults(run=run_train)
+
+    p = sub.add_parser("export", help="export a training run to ONNX with AEGIS metadata")
+    p.add_argument("run", help="run folder (its best.pt) or a checkpoint file")
+    p.add_argument("--out", required=True, help="ONNX file to write")
+    p.set_defaults(run=run_export)
+
+    data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
+    p = data.add_parser("build", help="build a window store")
+    p.add_argument("--recipe", choices=("still",), required=True, help="still: one drifting window per still image")
+    p.add_argument("--source", required=True, help="images=PATH: <class>/*.png|jpg folders")
+    p.add_argument("--out", required=True)
+    p.add_argument("--window", type=_positive_int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--contempt", action="store_true")
+    p.set_defaults(run=run_data_build)
+    return parser
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    """`aegis analyze`: stream a source through the pipeline into DIR/frames.csv, summary.json, annotated.mp4."""
+    from aegis.analyzer import Analyzer
+    from aegis.sources import open_source
+
+    source = open_source(args.source)
+    try:
+        analyzer = Analyzer(model=args.model, detect_every=args.detect_every, smoothing=args.smoothing,
+                            threshold=args.threshold, threads=args.threads)
+    except ValueError as exc:
+        raise AegisError(str(exc)) from exc
+    summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
+    print(f"{summary['frames']} frames, {len(summary['tracks'])} tracks, {summary['processing_fps']} FPS -> {args.out}")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """`aegis train`: train a registered network; see aegis.train.TrainConfig."""
+    from aegis.train import config_from_args, train
+
+    result = train(config_from_args(vars(args)), resume=args.resume)
+    print(f"best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """`aegis export`: write an ONNX file with the metadata the runtime reads."""
+    from aegis.export import export_checkpoint
+
+    print(export_checkpoint(args.run, args.out))
+    return 0
+
+
+def run_data_build(args: argparse.Namespace) -> int:
+    """`aegis data build`: build a window store from a source."""
+    from aegis.data.builders import build_still_store
+
+    kind, _, path = args.source.partition("=")
+    if kind != "images" or not path:
+        raise AegisError(f"--source must be images=PATH for the still recipe, got {args.source!r}")
+    if not Path(path).is_dir():
+        raise AegisError(f"no such folder: {path}")
+    out = build_still_store(path, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
+    print(out)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

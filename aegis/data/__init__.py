@@ -1,0 +1,1 @@
+"""Crops to windows, window stores and dataset building, shared by offline builds and the live stream."""

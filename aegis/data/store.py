@@ -1,0 +1,80 @@
+"""Window store on disk: windows.npy (uint8, N x t x H x W), index.csv and meta.json."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aegis.errors import AegisError
+
+INDEX_COLUMNS = ("label", "subject", "source", "video", "end_frame", "stride")
+
+
+@dataclass(frozen=True)
+class WindowStore:
+    """A loaded window store: memory-mapped windows plus one index row per window."""
+
+    windows: np.ndarray
+    labels: list[str]
+    subjects: list[str]
+    videos: list[str]
+    meta: dict
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def write_store(out: str | Path, windows: np.ndarray, rows: list[dict], meta: dict) -> Path:
+    """Write a store atomically: every file goes to a temporary name first, meta.json is renamed last."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if windows.dtype != np.uint8 or windows.ndim != 4 or len(windows) != len(rows):
+        raise ValueError(f"windows must be uint8 (N, t, H, W) with one row each, got {windows.dtype} {windows.shape}")
+    (out / "meta.json").unlink(missing_ok=True)
+    tmp = out / "windows.partial.npy"
+    np.save(tmp, windows)
+    os.replace(tmp, out / "windows.npy")
+    tmp = out / "index.partial.csv"
+    with tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: row.get(k, "") for k in INDEX_COLUMNS} for row in rows)
+    os.replace(tmp, out / "index.csv")
+    meta = {**meta, "count": len(rows), "window": list(windows.shape[1:]), "sha256": _digest(windows)}
+    tmp = out / "meta.partial.json"
+    tmp.write_text(json.dumps(meta, indent=2))
+    os.replace(tmp, out / "meta.json")
+    return out
+
+
+def load_store(path: str | Path) -> WindowStore:
+    """Open a store; windows are memory-mapped. A store without meta.json is incomplete and refused."""
+    path = Path(path)
+    if not (path / "meta.json").is_file():
+        raise AegisError(f"{path} is not a complete window store (no meta.json); build it with `aegis data build`")
+    windows = np.load(path / "windows.npy", mmap_mode="r")
+    with (path / "index.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != len(windows):
+        raise AegisError(f"{path}: index.csv has {len(rows)} rows but windows.npy holds {len(windows)} windows")
+    return WindowStore(
+        windows=windows,
+        labels=[r["label"] for r in rows],
+        subjects=[r["subject"] for r in rows],
+        videos=[r["video"] for r in rows],
+        meta=json.loads((path / "meta.json").read_text()),
+    )
+
+
+def _digest(windows: np.ndarray) -> str:
+    """SHA-256 of the window bytes, recorded as the store's content hash."""
+    h = hashlib.sha256()
+    for chunk in windows:
+        h.update(np.ascontiguousarray(chunk).tobytes())
+    return h.hexdigest()

@@ -1,0 +1,55 @@
+"""Export a trained checkpoint to ONNX with the metadata the runtime reads (torch needed here only)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+from torch import nn
+
+from aegis.errors import AegisError
+from aegis.meta import METADATA_KEY, ModelInfo
+from aegis.models.blur import GaussianBlur
+from aegis.models.registry import create_model
+
+
+def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, input_blur: float = 0.0, opset: int = 17) -> Path:
+    """Write [blur +] model + softmax as ONNX (dynamic batch) with `info` under the "aegis" metadata key."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h, w = info.input_size
+    shape = (1, 1, info.frames, h, w) if info.layout == "video" else (1, info.frames, h, w)
+    layers = [GaussianBlur(input_blur)] if input_blur > 0 else []
+    if input_blur > 0 and info.layout == "video":
+        raise ValueError("input_blur is only supported for channel-stacked (layout 'stack') models")
+    wrapped = nn.Sequential(*layers, model, nn.Softmax(dim=-1)).eval()
+    tmp = path.with_name(path.name + ".partial")
+    with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, (torch.zeros(shape),), str(tmp), dynamo=False, opset_version=opset,
+                          input_names=["windows"], output_names=["probs"],
+                          dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"}})
+    proto = onnx.load(str(tmp))
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, info.to_json()
+    onnx.save(proto, str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
+    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it)."""
+    ckpt_path = Path(ckpt_path)
+    if ckpt_path.is_dir():
+        ckpt_path = ckpt_path / "best.pt"
+    if not ckpt_path.is_file():
+        raise AegisError(f"no checkpoint at {ckpt_path}")
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
+                        "input_size": tuple(ckpt["info"]["input_size"])})
+    model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
+    model.load_state_dict(ckpt["model"])
+    return export_onnx(model, info, out, input_blur=ckpt["config"].get("input_blur", 0.0))

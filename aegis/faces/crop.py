@@ -1,0 +1,50 @@
+"""Pure crop functions: a frame and a face box to a 48x48 grey float32 crop in 0..1."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x, y, w, h in pixels
+MARGINS = ("bigfacex", "faceparty", "none")
+
+
+def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
+    """Grow or shrink a face box by a recipe's margin, then clip it to the frame.
+
+    Args:
+        box: (x, y, w, h).
+        margin: "bigfacex" grows the box 10% on each side; "faceparty" shrinks it 10% on each side in x
+            and cuts 20% of its height from the top; "none" only clips.
+        frame_shape: the frame's (H, W, ...) shape.
+
+    Returns:
+        The adjusted (x, y, w, h), at least 1x1 and inside the frame.
+    """
+    x, y, w, h = (float(v) for v in box)
+    if margin == "bigfacex":
+        x, y, w, h = x - 0.1 * w, y - 0.1 * h, 1.2 * w, 1.2 * h
+    elif margin == "faceparty":
+        x, y, w, h = x + 0.1 * w, y + 0.2 * h, 0.8 * w, 0.8 * h
+    elif margin != "none":
+        raise ValueError(f"margin {margin!r} is not one of {MARGINS}")
+    fh, fw = frame_shape[:2]
+    x0, y0 = min(max(int(round(x)), 0), fw - 1), min(max(int(round(y)), 0), fh - 1)
+    x1, y1 = min(max(int(round(x + w)), x0 + 1), fw), min(max(int(round(y + h)), y0 + 1), fh)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def to_grey(frame: np.ndarray) -> np.ndarray:
+    """A BGR, BGRA or grey frame as a 2-D grey uint8 image."""
+    if frame.ndim == 2:
+        return frame
+    code = cv2.COLOR_BGRA2GRAY if frame.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+    return cv2.cvtColor(frame, code)
+
+
+def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigfacex") -> np.ndarray:
+    """Cut the adjusted box out of a grey frame and resize it to (size, size) float32 in 0..1."""
+    x, y, w, h = adjust_box(box, margin, grey.shape)
+    patch = grey[y:y + h, x:x + w]
+    interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
+    return cv2.resize(patch, (size, size), interpolation=interp).astype(np.float32) / 255.0

@@ -1,0 +1,124 @@
+"""Face detectors: a `Detector` protocol and the default OpenCV Haar cascade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from aegis.faces.crop import Box
+
+NEAR_FACE_SIDE = 80  # `near` resizes its region so the lost face is about this many pixels wide
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A face box (x, y, w, h) in frame pixels and a detection score in 0..1."""
+
+    box: Box
+    score: float
+
+
+class Detector(Protocol):
+    """Anything that finds faces in a grey frame, and looks again near a box where a tracked face was lost."""
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]: ...
+
+    def near(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
+
+
+@dataclass(frozen=True)
+class HaarSettings:
+    """Haar cascade settings, tuned on the clips in shared/data/videos (see docs/detector.md).
+
+    Attributes:
+        max_side: frames are downscaled so their longer side is at most this before detection.
+        scale_factor: image pyramid step.
+        min_neighbors: overlapping hits needed to keep a face.
+        min_face: smallest face side, in pixels of the downscaled frame.
+        cascade: file name inside OpenCV's bundled cascades, or a path.
+        roll_angles: in-plane rotations (degrees) tried by `near` around a lost face (tilted heads).
+    """
+
+    max_side: int = 480
+    scale_factor: float = 1.1
+    min_neighbors: int = 3
+    min_face: int = 16
+    cascade: str = "haarcascade_frontalface_default.xml"
+    roll_angles: tuple[float, ...] = (-40.0, -20.0, 20.0, 40.0)
+
+
+class HaarDetector:
+    """OpenCV's frontal-face Haar cascade (the seeds' detector); scores are the cascade's level weights
+    squashed to 0..1 by a logistic."""
+
+    def __init__(self, settings: HaarSettings | None = None) -> None:
+        self.settings = settings or HaarSettings()
+        path = Path(self.settings.cascade)
+        if not path.is_file():
+            path = Path(cv2.data.haarcascades) / self.settings.cascade
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        scale = min(1.0, self.settings.max_side / max(grey.shape[:2]))
+        small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        return suppress_overlaps([Detection(tuple(int(round(v / scale)) for v in d.box), d.score)
+                                  for d in self._detect(small)])
+
+    def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
+        """Search a region three times the box's size around it at each roll angle; boxes map back upright."""
+        x, y, w, h = box
+        x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
+        x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+        if x1 - x0 < self.settings.min_face or y1 - y0 < self.settings.min_face:
+            return []
+        region = grey[y0:y1, x0:x1]
+        scale = min(1.0, NEAR_FACE_SIDE / max(w, h, 1))
+        region = region if scale == 1.0 else cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        centre = (region.shape[1] / 2, region.shape[0] / 2)
+        found = []
+        for angle in self.settings.roll_angles:
+            rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
+            turned = cv2.warpAffine(region, rotation, region.shape[::-1], borderMode=cv2.BORDER_REPLICATE)
+            back = cv2.invertAffineTransform(rotation)
+            for d in self._detect(turned):
+                bx, by, bw, bh = d.box
+                cx, cy = back @ np.array([bx + bw / 2, by + bh / 2, 1.0])
+                side = bw / scale
+                found.append(Detection((int(round(x0 + cx / scale - side / 2)), int(round(y0 + cy / scale - side / 2)),
+                                        int(round(side)), int(round(side))), d.score))
+        return suppress_overlaps(found)[:1]
+
+    def _detect(self, grey: np.ndarray) -> list[Detection]:
+        """Raw cascade hits in the given image's pixels, scored 0..1."""
+        s = self.settings
+        boxes, _, weights = self._cascade.detectMultiScale3(
+            grey, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors, minSize=(s.min_face, s.min_face),
+            outputRejectLevels=True)
+        return [
+            Detection(tuple(int(v) for v in b), float(1.0 / (1.0 + np.exp(-w))))
+            for b, w in zip(np.asarray(boxes).reshape(-1, 4), np.asarray(weights).reshape(-1), strict=True)
+        ]
+
+
+def suppress_overlaps(detections: list[Detection], overlap: float = 0.5) -> list[Detection]:
+    """Drop boxes that overlap a better-scored one by more than `overlap` of the smaller box's area."""
+    kept: list[Detection] = []
+    for det in sorted(detections, key=lambda d: -d.score):
+        if all(_overlap_of_smaller(det.box, k.box) <= overlap for k in kept):
+            kept.append(det)
+    return kept
+
+
+def _overlap_of_smaller(a: Box, b: Box) -> float:
+    """Intersection area over the smaller box's area."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    return w * h / min(a[2] * a[3], b[2] * b[3])

@@ -1,0 +1,63 @@
+"""Model metadata that travels inside ONNX files and checkpoints, so the runtime needs no training code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+METADATA_KEY = "aegis"
+LAYOUTS = ("stack", "video")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a runtime must know to feed a model: classes, window length, input size and normalisation.
+
+    Attributes:
+        name: the registry name of the network (e.g. "timeconvnet-minixception").
+        classes: class names in output order.
+        frames: window length t; 1 for single-frame models.
+        input_size: (height, width) of each face crop.
+        layout: "stack" feeds (B, t, H, W); "video" feeds (B, 1, t, H, W).
+        mean: subtracted from crops in 0..1.
+        std: crops are divided by it after the mean is subtracted.
+        crop: the face-box margin the model was trained with ("bigfacex" or "faceparty").
+        training: free text on the data and run that produced the weights.
+    """
+
+    name: str
+    classes: tuple[str, ...]
+    frames: int
+    input_size: tuple[int, int] = (48, 48)
+    layout: str = "stack"
+    mean: float = 0.5
+    std: float = 0.5
+    crop: str = "bigfacex"
+    training: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout {self.layout!r} is not one of {LAYOUTS}")
+        if self.frames < 1 or not self.classes or self.std <= 0:
+            raise ValueError(f"invalid model metadata: frames={self.frames}, classes={self.classes}, std={self.std}")
+
+    def to_json(self) -> str:
+        """Serialise to the JSON string stored under METADATA_KEY."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelInfo:
+        """Parse the JSON written by to_json; raises ValueError on missing or unknown keys."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("model metadata is not a JSON object")
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown model metadata keys: {sorted(unknown)}")
+        try:
+            data["classes"] = tuple(data["classes"])
+            data["input_size"] = tuple(data.get("input_size", (48, 48)))
+            return cls(**data)
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"incomplete model metadata: {exc}") from exc

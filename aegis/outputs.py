@@ -1,0 +1,112 @@
+"""Analysis outputs (frames.csv, summary.json, annotated.mp4), written under temporary names and renamed at the end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from aegis.labels import CLASSES
+from aegis.runtime.results import FrameResult
+
+CSV_BASE = ("frame", "time_s", "track_id", "x", "y", "w", "h", "face_score", "label", "confidence")
+
+
+@dataclass
+class TrackSummary:
+    """Running totals of one track over an analysis."""
+
+    frames: int = 0
+    first_frame: int = -1
+    last_frame: int = -1
+    prob_sum: np.ndarray | None = None
+
+
+@dataclass
+class AnalysisWriter:
+    """Streams results to DIR/frames.csv and DIR/annotated.mp4, and writes DIR/summary.json on `commit`.
+
+    Until `commit`, files carry a ".partial" name; `abort` deletes them, so an interrupted run leaves
+    nothing that looks complete.
+    """
+
+    out: Path
+    classes: tuple[str, ...]
+    fps: float
+    video: bool = True
+    tracks: dict[int, TrackSummary] = field(default_factory=dict)
+    frames: int = 0
+
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        for name in ("frames.csv", "summary.json", "annotated.mp4"):
+            (self.out / name).unlink(missing_ok=True)
+        self._csv_path = self.out / "frames.partial.csv"
+        self._video_path = self.out / "annotated.partial.mp4"
+        self._csv_file = self._csv_path.open("w", newline="")
+        self._csv = csv.writer(self._csv_file)
+        extra = tuple(c for c in self.classes if c not in CLASSES)
+        self.columns = (*CSV_BASE, *CLASSES, *extra)
+        self._csv.writerow(self.columns)
+        self._writer: cv2.VideoWriter | None = None
+
+    def add(self, result: FrameResult, annotated: np.ndarray | None = None) -> None:
+        """Record one frame: a CSV row per face (one empty row if none) and the annotated frame."""
+        self.frames += 1
+        base = (result.index, f"{result.time_s:.3f}")
+        if not result.faces:
+            self._csv.writerow((*base, *[""] * (len(self.columns) - 2)))
+        for face in result.faces:
+            probs = dict(zip(self.classes, face.probs, strict=True))
+            self._csv.writerow((*base, face.track_id, *face.box, f"{face.score:.3f}", face.label,
+                                f"{face.confidence:.4f}", *(f"{probs.get(c, 0.0):.4f}" for c in self.columns[10:])))
+            track = self.tracks.setdefault(face.track_id, TrackSummary(first_frame=result.index))
+            track.frames += 1
+            track.last_frame = result.index
+            track.prob_sum = face.probs.astype(np.float64) + (0 if track.prob_sum is None else track.prob_sum)
+        if self.video and annotated is not None:
+            if self._writer is None:
+                h, w = annotated.shape[:2]
+                self._writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
+            self._writer.write(annotated)
+
+    def commit(self, summary: dict) -> dict:
+        """Close the files, rename them to their final names and write summary.json; returns the summary."""
+        self._close()
+        os.replace(self._csv_path, self.out / "frames.csv")
+        if self._video_path.exists():
+            os.replace(self._video_path, self.out / "annotated.mp4")
+        summary = {**summary, "frames": self.frames, "tracks": self.track_summaries()}
+        tmp = self.out / "summary.partial.json"
+        tmp.write_text(json.dumps(summary, indent=2))
+        os.replace(tmp, self.out / "summary.json")
+        return summary
+
+    def abort(self) -> None:
+        """Close and delete the partial files."""
+        self._close()
+        self._csv_path.unlink(missing_ok=True)
+        self._video_path.unlink(missing_ok=True)
+
+    def track_summaries(self) -> list[dict]:
+        """Per-track frames, first and last frame, dominant class and mean probabilities."""
+        rows = []
+        for track_id, t in sorted(self.tracks.items()):
+            mean = t.prob_sum / t.frames
+            rows.append({"track_id": track_id, "frames": t.frames, "first_frame": t.first_frame,
+                         "last_frame": t.last_frame, "dominant": self.classes[int(np.argmax(mean))],
+                         "mean_probs": {c: round(float(p), 4) for c, p in zip(self.classes, mean, strict=True)}})
+        return rows
+
+    def _close(self) -> None:
+        if not self._csv_file.closed:
+            self._csv_file.close()
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None

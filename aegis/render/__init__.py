@@ -1,0 +1,1 @@
+"""Drawing: vector emoji and the per-face overlay."""

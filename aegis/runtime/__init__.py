@@ -1,0 +1,1 @@
+"""Inference without torch: ONNX Runtime sessions, per-stream face pipelines and their results."""

@@ -1,0 +1,75 @@
+"""ONNX Runtime model that reads its AEGIS metadata and scores batches of face windows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from aegis.errors import ModelError
+from aegis.meta import METADATA_KEY, ModelInfo
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+DEFAULT_MODEL = "default"
+
+
+def resolve_model_path(model: str | Path | None) -> Path:
+    """A model path from a file path, a shipped model name (e.g. "default"), or None for the default."""
+    name = DEFAULT_MODEL if model is None else str(model)
+    shipped = WEIGHTS_DIR / f"{name}.onnx"
+    if shipped.is_file() and not Path(name).is_file():
+        return shipped
+    path = Path(name)
+    if not path.is_file():
+        available = sorted(p.stem for p in WEIGHTS_DIR.glob("*.onnx"))
+        raise ModelError(f"model {name!r} is neither a file nor a shipped model ({', '.join(available) or 'none'})")
+    return path
+
+
+class OnnxModel:
+    """An expression model on ONNX Runtime.
+
+    Args:
+        model: an .onnx path, a shipped model name, or None for the shipped default.
+        threads: intra-op threads (1 keeps one core free and is fastest for batch-1 faces).
+    """
+
+    def __init__(self, model: str | Path | None = None, threads: int = 1) -> None:
+        self.path = resolve_model_path(model)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises several private exception types
+            raise ModelError(f"cannot load ONNX model {self.path}: {str(exc).splitlines()[0]}") from exc
+        text = self.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+        if text is None:
+            raise ModelError(f"{self.path} has no AEGIS metadata; export it with `aegis export`")
+        try:
+            self.info = ModelInfo.from_json(text)
+        except ValueError as exc:
+            raise ModelError(f"{self.path}: bad AEGIS metadata: {exc}") from exc
+        self.input_name = self.session.get_inputs()[0].name
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class names in output order."""
+        return self.info.classes
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        """Class probabilities for a batch of windows.
+
+        Args:
+            windows: (B, T, H, W) float32 crops in 0..1, T >= the model's t (the last t frames are used).
+
+        Returns:
+            (B, num_classes) float32 probabilities.
+        """
+        info = self.info
+        x = (windows[:, -info.frames:].astype(np.float32, copy=False) - info.mean) / info.std
+        if info.layout == "video":
+            x = x[:, None]
+        return self.session.run(None, {self.input_name: x})[0]

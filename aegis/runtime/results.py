@@ -1,0 +1,43 @@
+"""Per-frame results of the face pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aegis.faces.crop import Box
+
+UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One tracked face in one frame.
+
+    Attributes:
+        track_id: stable ID of the face's track.
+        box: (x, y, w, h) in frame pixels.
+        score: detection score in 0..1 (of the last detection, on frames carried by the tracker).
+        probs: (num_classes,) smoothed class probabilities.
+        label: the top class, or "uncertain" when its probability is under the threshold.
+        confidence: the top probability.
+    """
+
+    track_id: int
+    box: Box
+    score: float
+    probs: np.ndarray
+    label: str
+    confidence: float
+
+
+@dataclass
+class FrameResult:
+    """All faces of one frame, with per-stage times in ms; a frame with no face has an empty `faces`."""
+
+    index: int
+    time_s: float
+    faces: list[FaceResult]
+    speed: dict[str, float] = field(default_factory=dict)
+    image: np.ndarray | None = None

@@ -1,0 +1,105 @@
+"""The per-stream face pipeline: detect, track, crop, window, score and smooth, one frame at a time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from aegis.data.windows import FaceWindow
+from aegis.faces.crop import crop_face, to_grey
+from aegis.faces.detect import Detection, Detector
+from aegis.faces.track import Tracker, TrackerSettings, centre_distance
+from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How a stream is processed.
+
+    Attributes:
+        detect_every: run the detector on every k-th frame; the tracker carries boxes in between.
+        smoothing: weight of the past in each track's exponential moving average of probabilities
+            (0 turns smoothing off).
+        threshold: below this top probability the label is "uncertain".
+    """
+
+    detect_every: int = 1
+    smoothing: float = 0.5
+    threshold: float = 0.4
+
+    def __post_init__(self) -> None:
+        if self.detect_every < 1:
+            raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
+        if not 0.0 <= self.smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing}")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+
+
+class FacePipeline:
+    """State of one stream: a tracker plus, per track, its window of the last t crops and smoothed probs.
+
+    Nothing but those t crops per live track is kept; a track's crops go when the track expires.
+    """
+
+    def __init__(self, model: OnnxModel, detector: Detector, settings: StreamSettings | None = None,
+                 tracker: TrackerSettings | None = None) -> None:
+        self.model = model
+        self.detector = detector
+        self.settings = settings or StreamSettings()
+        self.tracker = Tracker(tracker)
+        self.windows: dict[int, FaceWindow] = {}
+        self.smoothed: dict[int, np.ndarray] = {}
+        self._count = 0
+
+    def process(self, frame: np.ndarray, index: int | None = None, time_s: float = 0.0) -> FrameResult:
+        """Run one frame (BGR or grey uint8) through the pipeline."""
+        index = self._count if index is None else index
+        speed: dict[str, float] = {}
+        t0 = time.perf_counter()
+        grey = to_grey(frame)
+        if self._count % self.settings.detect_every == 0:
+            detections = self._detect(grey)
+            t1 = time.perf_counter()
+            tracks = self.tracker.update(frame, detections)
+        else:
+            t1 = time.perf_counter()
+            tracks = self.tracker.predict()
+        self._count += 1
+        t2 = time.perf_counter()
+        for track_id in self.tracker.removed:
+            self.windows.pop(track_id, None)
+            self.smoothed.pop(track_id, None)
+        size, margin, frames = self.model.info.input_size[0], self.model.info.crop, self.model.info.frames
+        batch = []
+        for track in tracks:
+            window = self.windows.setdefault(track.track_id, FaceWindow(frames))
+            batch.append(window.push(crop_face(grey, track.int_box, size, margin)))
+        t3 = time.perf_counter()
+        probs = self.model(np.stack(batch)) if batch else np.empty((0, len(self.model.classes)), np.float32)
+        t4 = time.perf_counter()
+        faces = [self._face(track, p) for track, p in zip(tracks, probs, strict=True)]
+        speed.update(detect=(t1 - t0) * 1e3, track=(t2 - t1) * 1e3, crop=(t3 - t2) * 1e3, model=(t4 - t3) * 1e3)
+        return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed)
+
+    def _detect(self, grey: np.ndarray) -> list[Detection]:
+        """Detect faces, then look again (at other roll angles) where a live track found no detection."""
+        detections = self.detector(grey)
+        for box in self.tracker.predicted_boxes():
+            if all(centre_distance(box, np.array(d.box, float)) > 0.5 for d in detections):
+                detections += self.detector.near(grey, tuple(int(round(v)) for v in box))
+        return detections
+
+    def _face(self, track, probs: np.ndarray) -> FaceResult:
+        """Smooth a track's probabilities and label them."""
+        alpha = self.settings.smoothing
+        previous = self.smoothed.get(track.track_id)
+        smoothed = probs if previous is None or alpha == 0 else alpha * previous + (1 - alpha) * probs
+        self.smoothed[track.track_id] = smoothed
+        top = int(np.argmax(smoothed))
+        confidence = float(smoothed[top])
+        label = self.model.classes[top] if confidence >= self.settings.threshold else UNCERTAIN
+        return FaceResult(track.track_id, track.int_box, track.score, smoothed, label, confidence)

@@ -1,0 +1,249 @@
+"""Train a registered network on a window store: Adam, paper or cosine schedule, resumable, seeded."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aegis.data.store import WindowStore, load_store
+from aegis.errors import AegisError
+from aegis.labels import class_names
+from aegis.meta import ModelInfo
+from aegis.models.blur import GaussianBlur
+from aegis.models.registry import create_model, model_frames, model_spec
+from aegis.progress import progress
+from aegis.splits import split_indices
+
+SCHEDULES = ("paper", "cosine")
+PAPER_MILESTONES = ((81, 1e-1), (121, 1e-2), (161, 1e-3), (181, 0.5e-3))  # (epoch of 200, lr factor)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run; saved in every checkpoint.
+
+    `input_blur` (pixels) is for training images that are blurred already (the FER2013 train copy in
+    shared/data is): validation windows are blurred by that Gaussian, and `aegis export` puts the same
+    fixed blur in front of the network, so sharp camera crops reach it as blurred as its training data.
+    """
+
+    model: str
+    data: str
+    out: str
+    val: str | None = None
+    epochs: int = 200
+    batch: int = 64
+    lr: float = 1e-3
+    schedule: str = "paper"
+    split: str = "subject"
+    balance: bool = False
+    contempt: bool = False
+    frames: int = 5
+    seed: int = 0
+    threads: int = 2
+    input_blur: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise AegisError(f"schedule {self.schedule!r} is not one of {SCHEDULES}")
+        if self.epochs < 1 or self.batch < 1:
+            raise AegisError(f"epochs and batch must be >= 1, got {self.epochs} and {self.batch}")
+        try:
+            model_spec(self.model)
+        except ValueError as exc:
+            raise AegisError(str(exc)) from exc
+
+
+def lr_factor(epoch: int, epochs: int, schedule: str) -> float:
+    """LR multiplier for a 0-based epoch: the paper's steps scaled to `epochs`, or a cosine decay."""
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+    factor = 1.0
+    for milestone, value in PAPER_MILESTONES:
+        if epoch + 1 >= milestone * epochs / 200:
+            factor = value
+    return factor
+
+
+def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random rotation (10 deg), shifts (10%), zoom (10%) and h-flip, one transform per window for all t frames.
+
+    Args:
+        x: (B, t, H, W) windows in 0..1; the t frames are channels, so one affine grid moves them together.
+    """
+    b = x.shape[0]
+    angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(10)
+    zoom = 1 + (torch.rand(b, generator=generator) * 2 - 1) * 0.1
+    shift = (torch.rand(b, 2, generator=generator) * 2 - 1) * 0.2  # grid units: 0.2 = 10% of the side
+    flip = torch.where(torch.rand(b, generator=generator) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
+    """Normalise (B, T, H, W) windows in 0..1 and shape them for the model (last t frames, layout)."""
+    x = (windows[:, -info.frames:] - info.mean) / info.std
+    return x.unsqueeze(1) if info.layout == "video" else x
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> dict:
+    """Run training; returns the best validation result. Writes log.csv, last.pt and best.pt under cfg.out."""
+    torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    classes = class_names(cfg.contempt)
+    store = load_store(cfg.data)
+    train_idx, val_idx, val_store = _split(cfg, store)
+    labels = _label_array(store, classes)
+    val_labels = _label_array(val_store, classes)
+    info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
+                     layout=model_spec(cfg.model).layout,
+                     training={"data": cfg.data, "val": cfg.val, "split": cfg.split, "seed": cfg.seed,
+                               "input_blur": cfg.input_blur})
+    _seed_all(cfg.seed)
+    model = create_model(cfg.model, num_classes=len(classes), frames=info.frames)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    state = {"epoch": 0, "best_acc": -1.0, "best_epoch": -1}
+    if resume and (out / "last.pt").is_file():
+        ckpt = torch.load(out / "last.pt", weights_only=False)
+        if ckpt["config"] != asdict(cfg):
+            raise AegisError(f"{out}/last.pt was made with another configuration; use a new --out or drop --resume")
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        state = ckpt["state"]
+        torch.set_rng_state(ckpt["rng"])
+    elif (out / "last.pt").is_file():
+        raise AegisError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+    generator = torch.Generator().manual_seed(cfg.seed + state["epoch"])
+    log_path = out / "log.csv"
+    if state["epoch"] == 0:
+        log_path.write_text("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n")
+    for epoch in range(state["epoch"], cfg.epochs):
+        lr = cfg.lr * lr_factor(epoch, cfg.epochs, cfg.schedule)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        start = time.perf_counter()
+        order = _epoch_order(train_idx, labels, cfg.balance, generator)
+        train_loss, train_acc = _train_epoch(model, optimizer, store.windows, labels, order, info, cfg.batch,
+                                             generator, desc=f"epoch {epoch + 1}/{cfg.epochs}")
+        val_loss, val_acc = evaluate_windows(_with_blur(model, cfg.input_blur), val_store.windows, val_labels,
+                                             val_idx, info)
+        seconds = time.perf_counter() - start
+        with log_path.open("a") as f:
+            f.write(f"{epoch + 1},{train_loss:.5f},{train_acc:.5f},{val_loss:.5f},{val_acc:.5f},{lr:.3g},"
+                    f"{seconds:.1f}\n")
+        state = {**state, "epoch": epoch + 1}
+        ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": asdict(cfg),
+                "info": asdict(info), "state": state, "rng": torch.get_rng_state()}
+        if val_acc > state["best_acc"]:
+            state.update(best_acc=val_acc, best_epoch=epoch + 1)
+            ckpt["state"] = state
+            _save(ckpt, out / "best.pt")
+        _save(ckpt, out / "last.pt")
+        print(f"epoch {epoch + 1}: loss {train_loss:.4f} acc {train_acc:.4f} | val loss {val_loss:.4f} "
+              f"acc {val_acc:.4f} | lr {lr:.2g} | {seconds:.0f}s", flush=True)
+    result = {"best_val_acc": state["best_acc"], "best_epoch": state["best_epoch"], "epochs": cfg.epochs}
+    (out / "result.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+@torch.no_grad()
+def evaluate_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray,
+                     info: ModelInfo, batch: int = 256) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of the model over windows[idx]."""
+    model.eval()
+    total_loss, correct = 0.0, 0
+    for i in range(0, len(idx), batch):
+        sel = idx[i:i + batch]
+        x = model_input(torch.from_numpy(np.asarray(windows[np.sort(sel)], dtype=np.float32) / 255.0), info)
+        y = torch.from_numpy(labels[np.sort(sel)])
+        logits = model(x)
+        total_loss += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+    return total_loss / max(len(idx), 1), correct / max(len(idx), 1)
+
+
+def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
+                 order: np.ndarray, info: ModelInfo, batch: int, generator: torch.Generator,
+                 desc: str) -> tuple[float, float]:
+    """One pass over `order` with augmentation; returns mean loss and accuracy."""
+    model.train()
+    total_loss, correct = 0.0, 0
+    starts = range(0, len(order), batch)
+    for i in progress(starts, desc=desc):
+        sel = np.sort(order[i:i + batch])
+        x = torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0)
+        x = model_input(augment(x, generator), info)
+        y = torch.from_numpy(labels[sel])
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(sel)
+        correct += (logits.argmax(1) == y).sum().item()
+    return total_loss / len(order), correct / len(order)
+
+
+def _with_blur(model: nn.Module, sigma: float) -> nn.Module:
+    """The network as inference sees it: behind a fixed Gaussian blur when sigma > 0."""
+    return nn.Sequential(GaussianBlur(sigma), model) if sigma > 0 else model
+
+
+def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, WindowStore]:
+    """Train indices, validation indices and the store they index (a separate --val store, if given)."""
+    if cfg.val:
+        val_store = load_store(cfg.val)
+        return np.arange(len(store)), np.arange(len(val_store)), val_store
+    train_idx, val_idx, _ = split_indices(store.subjects, cfg.split, cfg.seed)
+    return train_idx, val_idx, store
+
+
+def _label_array(store: WindowStore, classes: tuple[str, ...]) -> np.ndarray:
+    """Class indices of a store's windows; a label outside `classes` raises AegisError."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    missing = sorted(set(store.labels) - set(lookup))
+    if missing:
+        raise AegisError(f"labels {missing} are not among the classes {classes} (contempt needs --contempt)")
+    return np.array([lookup[label] for label in store.labels], dtype=np.int64)
+
+
+def _epoch_order(idx: np.ndarray, labels: np.ndarray, balance: bool, generator: torch.Generator) -> np.ndarray:
+    """A shuffled epoch of indices; with balance, classes are drawn with equal probability."""
+    if not balance:
+        return idx[torch.randperm(len(idx), generator=generator).numpy()]
+    counts = np.bincount(labels[idx], minlength=labels.max() + 1)
+    weights = torch.from_numpy(1.0 / counts[labels[idx]])
+    return idx[torch.multinomial(weights, len(idx), replacement=True, generator=generator).numpy()]
+
+
+def _seed_all(seed: int) -> None:
+    """Seed Python, NumPy and torch."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _save(obj: dict, path: Path) -> None:
+    """torch.save to a temporary name, then rename, so a kill never leaves a half checkpoint."""
+    tmp = path.with_suffix(".partial")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def config_from_args(values: dict) -> TrainConfig:
+    """A TrainConfig from parsed CLI values, ignoring keys that are not config fields."""
+    names = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in values.items() if k in names and v is not None})

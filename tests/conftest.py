@@ -1,0 +1,34 @@
+"""Shared fixtures: a tiny randomly initialised ONNX model and the optional real data in ../shared/data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_data(sub: str) -> Path:
+    """A folder under ../shared/data, or a skip when it is absent."""
+    path = SHARED_DATA / sub
+    if not path.exists():
+        pytest.skip(f"real data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A randomly initialised timeconvnet-minixception exported to ONNX with metadata (needs the train extra)."""
+    pytest.importorskip("torch")
+    from aegis.export import export_onnx
+    from aegis.labels import CLASSES
+    from aegis.meta import ModelInfo
+    from aegis.models import create_model
+
+    path = tmp_path_factory.mktemp("model") / "tiny.onnx"
+    return export_onnx(create_model("timeconvnet-minixception"),
+                       ModelInfo(name="timeconvnet-minixception", classes=CLASSES, frames=5), path)

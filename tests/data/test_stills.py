@@ -1,0 +1,44 @@
+import cv2
+import numpy as np
+
+from aegis.cli import main
+from aegis.data.images import scan_images
+from aegis.data.stills import still_window
+from aegis.data.store import load_store
+
+
+def test_still_window_ends_on_the_still_and_drifts_smoothly():
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (48, 48), dtype=np.uint8), (0, 0), 2)
+    window = still_window(image, 5, np.random.default_rng(1))
+    assert window.shape == (5, 48, 48) and window.dtype == np.uint8
+    np.testing.assert_array_equal(window[-1], image)
+    steps = [np.abs(window[i].astype(int) - window[i + 1]).mean() for i in range(4)]
+    assert all(0 < s < 12 for s in steps)
+
+
+def _image_tree(root):
+    for folder, n in (("happy", 3), ("Angry", 2), ("bored", 1)):
+        (root / folder).mkdir(parents=True)
+        for i in range(n):
+            cv2.imwrite(str(root / folder / f"S00{i}_001_0000000{i}.png"), np.full((60, 60), 40 * i, np.uint8))
+    (root / "happy" / "readme.txt").write_text("x")
+
+
+def test_scan_images_reports_unknown_labels_and_files(tmp_path):
+    _image_tree(tmp_path)
+    images, report = scan_images(tmp_path)
+    assert sorted({i.label for i in images}) == ["anger", "happiness"] and len(images) == 5
+    assert report.unknown_labels == {"bored": 1} and report.skipped_files[0].endswith("readme.txt")
+    assert images[0].subject == "S000" and images[0].video == "S000_001"
+
+
+def test_cli_builds_a_still_store(tmp_path, capsys):
+    _image_tree(tmp_path / "src")
+    assert main(["data", "build", "--recipe", "still", "--source", f"images={tmp_path / 'src'}",
+                 "--out", str(tmp_path / "store"), "--window", "4"]) == 0
+    store = load_store(tmp_path / "store")
+    assert store.windows.shape == (5, 4, 48, 48) and store.meta["unknown_labels"] == {"bored": 1}
+    assert len(store.meta["sha256"]) == 64
+    assert main(["data", "build", "--recipe", "still", "--source", "videos=x", "--out", str(tmp_path / "s2")]) == 2
+    assert "images=PATH" in capsys.readouterr().err

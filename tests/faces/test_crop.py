@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from aegis.faces.crop import adjust_box, crop_face
+
+
+def test_bigfacex_grows_ten_percent_a_side():
+    assert adjust_box((100, 100, 50, 50), "bigfacex", (480, 640)) == (95, 95, 60, 60)
+
+
+def test_faceparty_shrinks_x_and_top():
+    assert adjust_box((100, 100, 50, 50), "faceparty", (480, 640)) == (105, 110, 40, 40)
+
+
+def test_box_is_clipped_to_frame():
+    assert adjust_box((-20, -10, 50, 40), "none", (100, 100)) == (0, 0, 30, 30)
+    assert adjust_box((90, 90, 50, 50), "bigfacex", (100, 100)) == (85, 85, 15, 15)
+
+
+def test_unknown_margin():
+    with pytest.raises(ValueError, match="margin"):
+        adjust_box((0, 0, 10, 10), "wide", (100, 100))
+
+
+def test_crop_face_shape_range_and_content():
+    grey = np.zeros((100, 100), np.uint8)
+    grey[20:60, 20:60] = 255
+    crop = crop_face(grey, (20, 20, 40, 40), size=48, margin="none")
+    assert crop.shape == (48, 48) and crop.dtype == np.float32
+    assert crop.min() == 1.0
+    grown = crop_face(grey, (20, 20, 40, 40), size=48, margin="bigfacex")
+    assert grown[0, 0] == 0.0 and grown[24, 24] == 1.0

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from aegis.labels import CLASSES  # noqa: E402
+from aegis.meta import ModelInfo  # noqa: E402
+from aegis.models import create_model, list_models, model_spec  # noqa: E402
+from aegis.models.stats import count_params  # noqa: E402
+
+PARAM_TARGETS = {  # Keras-counted parameters from the papers (7 classes, t = 5)
+    "timeconvnet-minixception": 58_711,
+    "timeconvnet-resnet20": 274_535,
+    "minixception-2d": 58_423,
+}
+
+
+def _input(name, batch=2, frames=5):
+    spec = model_spec(name)
+    t = frames if spec.temporal else 1
+    shape = (batch, 1, t, 48, 48) if spec.layout == "video" else (batch, t, 48, 48)
+    return torch.rand(shape)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_forward_shape_and_finite(name):
+    model = create_model(name).eval()
+    with torch.no_grad():
+        out = model(_input(name))
+    assert out.shape == (2, 7) and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_onnx_round_trip_matches_torch(name, tmp_path):
+    from aegis.export import export_onnx
+    from aegis.runtime.onnx import OnnxModel
+
+    torch.manual_seed(0)
+    model = create_model(name).eval()
+    spec = model_spec(name)
+    info = ModelInfo(name=name, classes=CLASSES, frames=5 if spec.temporal else 1, layout=spec.layout)
+    runtime = OnnxModel(export_onnx(model, info, tmp_path / f"{name}.onnx"))
+    windows = np.random.default_rng(0).random((3, 5, 48, 48), dtype=np.float32)
+    with torch.no_grad():
+        x = torch.from_numpy((windows[:, -info.frames:] - 0.5) / 0.5)
+        expected = torch.softmax(model(x.unsqueeze(1) if spec.layout == "video" else x), -1).numpy()
+    np.testing.assert_allclose(runtime(windows), expected, atol=1e-4)
+    assert runtime.info == info
+
+
+@pytest.mark.parametrize("name,target", sorted(PARAM_TARGETS.items()))
+def test_param_count_near_paper(name, target):
+    assert abs(count_params(create_model(name)) - target) <= 0.05 * target
+
+
+def test_unknown_model_lists_valid_names():
+    with pytest.raises(ValueError, match="timeconvnet-resnet20"):
+        create_model("resnet-9000")
+
+
+def test_blur_front_is_exported(tmp_path):
+    from aegis.export import export_onnx
+    from aegis.runtime.onnx import OnnxModel
+
+    model = create_model("minixception-2d").eval()
+    info = ModelInfo(name="minixception-2d", classes=CLASSES, frames=1)
+    sharp = OnnxModel(export_onnx(model, info, tmp_path / "a.onnx"))
+    blurred = OnnxModel(export_onnx(model, info, tmp_path / "b.onnx", input_blur=2.0))
+    flat = np.full((1, 1, 48, 48), 0.3, np.float32)
+    np.testing.assert_allclose(sharp(flat), blurred(flat), atol=1e-5)  # a blur leaves flat images alone
+    noise = np.random.default_rng(1).random((1, 1, 48, 48), dtype=np.float32)
+    assert np.abs(sharp(noise) - blurred(noise)).max() > 1e-4

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from aegis.errors import ModelError
+from aegis.runtime.onnx import OnnxModel
+
+
+def test_metadata_and_batched_probs(tiny_model):
+    model = OnnxModel(tiny_model)
+    assert model.info.name == "timeconvnet-minixception" and model.info.frames == 5
+    assert model.classes[3] == "happiness"
+    probs = model(np.random.default_rng(0).random((3, 5, 48, 48), dtype=np.float32))
+    assert probs.shape == (3, 7)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ModelError, match="neither a file"):
+        OnnxModel(tmp_path / "nope.onnx")
+
+
+def test_not_an_onnx_file(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"this is not onnx")
+    with pytest.raises(ModelError, match="cannot load"):
+        OnnxModel(bad)
+
+
+def test_onnx_without_metadata(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 48, 48])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, 48, 48])])
+    path = tmp_path / "plain.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9), str(path))
+    with pytest.raises(ModelError, match="no AEGIS metadata"):
+        OnnxModel(path)

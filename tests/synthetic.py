@@ -1,0 +1,63 @@
+"""Synthetic clips for the always-on tests: coloured squares as faces, and a detector that finds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from aegis.faces.detect import Detection
+
+COLOURS = {"red": (40, 40, 240), "blue": (250, 170, 60), "green": (40, 250, 40)}  # BGR, distinct grey levels
+
+
+def grey_level(colour: str) -> int:
+    """The grey value OpenCV gives a colour."""
+    return int(cv2.cvtColor(np.uint8([[COLOURS[colour]]]), cv2.COLOR_BGR2GRAY)[0, 0])
+
+
+def draw_frame(faces: list[tuple[str, tuple[int, int, int, int]]], size: tuple[int, int] = (240, 320)) -> np.ndarray:
+    """A dark BGR frame with one textured square per (colour, box), drawn in order (later ones in front)."""
+    frame = np.full((*size, 3), 20, np.uint8)
+    for colour, (x, y, w, h) in faces:
+        cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), COLOURS[colour], -1)
+        cv2.circle(frame, (x + w // 3, y + h // 3), max(w // 10, 1), (250, 250, 250), -1)  # an "eye" for texture
+    return frame
+
+
+class SquareDetector:
+    """Finds the squares of `draw_frame` in a grey frame: one box per visible blob of each colour's grey level."""
+
+    def __init__(self, min_area: int = 400) -> None:
+        self.min_area = min_area
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        found = []
+        for colour in COLOURS:
+            mask = (np.abs(grey.astype(int) - grey_level(colour)) <= 3).astype(np.uint8)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+            n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+            for x, y, w, h, area in stats[1:n]:
+                if area >= self.min_area:
+                    found.append(Detection((int(x), int(y), int(w), int(h)), 0.9))
+        return found
+
+    def near(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
+        return []
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    """Write frames as an mp4v video."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write bytes and return the path (for parametrised bad inputs)."""
+    path.write_bytes(data)
+    return path

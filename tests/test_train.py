@@ -1,0 +1,114 @@
+import csv
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from aegis.data.store import load_store, write_store  # noqa: E402
+from aegis.errors import AegisError  # noqa: E402
+from aegis.labels import CLASSES  # noqa: E402
+from aegis.runtime.onnx import OnnxModel  # noqa: E402
+from aegis.splits import split_indices  # noqa: E402
+from aegis.train import TrainConfig, augment, lr_factor, train  # noqa: E402
+
+
+def _store(path, n=70, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = [CLASSES[i % 7] for i in range(n)]
+    windows = rng.integers(0, 255, (n, 5, 48, 48), dtype=np.uint8)
+    for i, label in enumerate(labels):  # a learnable signal: brightness by class
+        windows[i] = np.clip(windows[i] // 4 + 25 * CLASSES.index(label), 0, 255)
+    rows = [{"label": label, "subject": f"s{i % 10}", "source": "synthetic", "video": f"v{i}", "end_frame": 4,
+             "stride": 1} for i, label in enumerate(labels)]
+    return write_store(path, windows, rows, {"recipe": "synthetic"})
+
+
+def test_paper_schedule_scales_with_epochs():
+    assert [lr_factor(e, 200, "paper") for e in (0, 79, 80, 120, 160, 180)] == [1, 1, 1e-1, 1e-2, 1e-3, 0.5e-3]
+    assert lr_factor(3, 10, "paper") == 1 and lr_factor(4, 10, "paper") == 1e-1
+    assert lr_factor(0, 10, "cosine") == 1 and lr_factor(5, 10, "cosine") == pytest.approx(0.5)
+
+
+def test_augment_moves_all_frames_of_a_window_together():
+    x = torch.rand(4, 1, 48, 48).repeat(1, 5, 1, 1)
+    y = augment(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    for t in range(1, 5):
+        torch.testing.assert_close(y[:, t], y[:, 0])
+    assert not torch.allclose(y, x)
+
+
+def test_subject_split_never_shares_a_subject():
+    subjects = [f"s{i % 13}" for i in range(200)]
+    parts = split_indices(subjects, "subject", seed=3)
+    sets = [{subjects[i] for i in p} for p in parts]
+    assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
+    assert sum(len(p) for p in parts) == 200
+
+
+def test_two_epoch_smoke_with_resume_and_export(tmp_path):
+    from aegis.export import export_checkpoint
+
+    data = _store(tmp_path / "store")
+    cfg = TrainConfig(model="timeconvnet-minixception", data=str(data), out=str(tmp_path / "run"), epochs=2,
+                      batch=16, threads=1)
+    train(TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=False)
+    with open(tmp_path / "run" / "log.csv") as f:
+        log = list(csv.DictReader(f))
+    assert [r["epoch"] for r in log] == ["1", "2"]
+    assert set(log[0]) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"}
+    with pytest.raises(AegisError, match="--resume"):
+        train(cfg)
+    longer = TrainConfig(**{**cfg.__dict__, "epochs": 3})
+    with pytest.raises(AegisError, match="another configuration"):
+        train(longer, resume=True)
+    result = train(cfg, resume=True)  # already finished: resumes at epoch 2 of 2 and stops
+    assert result["epochs"] == 2
+    with open(tmp_path / "run" / "log.csv") as f:
+        assert len(list(csv.DictReader(f))) == 2
+    model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx"))
+    assert model.info.name == "timeconvnet-minixception" and model.info.training["data"] == str(data)
+    assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
+
+
+def test_training_is_seeded(tmp_path):
+    data = _store(tmp_path / "store")
+    outs = []
+    for k in range(2):
+        cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / f"r{k}"), epochs=1, batch=16,
+                          threads=1)
+        train(cfg)
+        outs.append((tmp_path / f"r{k}" / "log.csv").read_text().splitlines()[1].rsplit(",", 1)[0])
+    assert outs[0] == outs[1]
+
+
+def test_store_without_meta_is_refused(tmp_path):
+    _store(tmp_path / "s")
+    (tmp_path / "s" / "meta.json").unlink()
+    with pytest.raises(AegisError, match="not a complete window store"):
+        load_store(tmp_path / "s")
+
+
+def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
+    import aegis.train as training
+
+    data = _store(tmp_path / "store")
+    cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=3, batch=16,
+                      threads=1)
+    real_epoch, calls = training._train_epoch, []
+
+    def dying_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(training, "_train_epoch", dying_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg)
+    assert torch.load(tmp_path / "run" / "last.pt", weights_only=False)["state"]["epoch"] == 1
+    monkeypatch.setattr(training, "_train_epoch", real_epoch)
+    train(cfg, resume=True)
+    with open(tmp_path / "run" / "log.csv") as f:
+        assert [r["epoch"] for r in csv.DictReader(f)] == ["1", "2", "3"]
