@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -68,6 +69,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="ONNX file to write")
     p.set_defaults(run=run_export)
 
+    p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
+    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", help="window store folder")
+    where.add_argument("--source", help="KIND=PATH, e.g. images=PATH (<class>/*.png|jpg face crops)")
+    p.add_argument("--json", type=Path, help="write the metrics here")
+    p.add_argument("--plots", type=Path, help="write confusion.png here")
+    p.add_argument("--threads", type=_positive_int, default=2, help="ONNX Runtime threads")
+    p.set_defaults(run=run_evaluate)
+
+    p = sub.add_parser("bench", help="params, MFLOPs, ONNX size and batch-1 latency of models, side by side")
+    p.add_argument("--model", nargs="+", default=["default"], help="registry names or ONNX paths")
+    p.add_argument("--runs", type=_positive_int, default=1000)
+    p.add_argument("--threads", type=_positive_int, default=1)
+    p.add_argument("--torch", action="store_true", help="also time torch eager (registry models)")
+    p.add_argument("--table", action="store_true", help="print Table II's layout (network, top-1, ms, params)")
+    p.add_argument("--eval", nargs="*", default=[], type=Path,
+                   help="evaluation JSONs whose accuracy fills the table (matched by model name)")
+    p.add_argument("--json", type=Path, help="write the results here")
+    p.set_defaults(run=run_bench)
+
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
     p = data.add_parser("build", help="build a window store")
     p.add_argument("--recipe", choices=("still",), required=True, help="still: one drifting window per still image")
@@ -93,6 +115,47 @@ def run_analyze(args: argparse.Namespace) -> int:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
     print(f"{summary['frames']} frames, {len(summary['tracks'])} tracks, {summary['processing_fps']} FPS -> {args.out}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
+    from aegis.evaluate import evaluate_source, evaluate_store, plot_confusion
+    from aegis.runtime.onnx import OnnxModel
+
+    model = OnnxModel(args.model, threads=args.threads)
+    report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
+    report["model"] = {"path": str(model.path), "name": model.info.name}
+    print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "
+          f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
+    for name, row in report["per_class"].items():
+        print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if report.get("skipped_labels"):
+        print(f"skipped (labels the model does not have): {report['skipped_labels']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    if args.plots:
+        print(plot_confusion(report, args.plots / "confusion.png"))
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """`aegis bench`: latency and size of several models measured in one run."""
+    from aegis.bench import run_bench, table
+
+    report = run_bench(args.model, runs=args.runs, threads=args.threads, with_torch=args.torch)
+    accuracies = {}
+    for path in args.eval:
+        result = json.loads(path.read_text())
+        accuracies[result["model"]["name"]] = result["accuracy"]
+    if args.table:
+        print(table(report, accuracies))
+    else:
+        for row in report:
+            print(json.dumps(row))
+    if args.json:
+        args.json.write_text(json.dumps({"threads": args.threads, "runs": args.runs, "models": report}, indent=2))
     return 0
 
 

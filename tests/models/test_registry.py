@@ -12,6 +12,11 @@ PARAM_TARGETS = {  # Keras-counted parameters from the papers (7 classes, t = 5)
     "timeconvnet-minixception": 58_711,
     "timeconvnet-resnet20": 274_535,
     "minixception-2d": 58_423,
+    "timeconvnet-mobilenetv2": 2_267_527,
+    "resnet20-3d": 808_775,
+    "resnet20-r2plus1d": 523_357,
+    "emotionnet-nano-a": 232_000,
+    "emotionnet-nano-b": 136_000,
 }
 
 

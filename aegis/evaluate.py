@@ -1,0 +1,101 @@
+"""Evaluate an ONNX model on a window store or a folder of labelled face images (no torch needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from aegis.data.images import scan_images
+from aegis.data.store import load_store
+from aegis.errors import AegisError
+from aegis.metrics import classification_report, confusion_matrix
+from aegis.progress import progress
+from aegis.runtime.onnx import OnnxModel
+
+SOURCE_KINDS = ("images",)
+
+
+def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict:
+    """Metrics of the model over every window of a store; labels outside the model's classes are counted apart."""
+    store = load_store(path)
+    lookup = {c: i for i, c in enumerate(model.classes)}
+    keep = np.array([label in lookup for label in store.labels])
+    idx = np.flatnonzero(keep)
+    preds = []
+    for start in progress(range(0, len(idx), batch), desc="evaluate"):
+        windows = np.asarray(store.windows[idx[start:start + batch]], np.float32) / 255.0
+        preds.append(model(_fit_length(windows, model.info.frames)).argmax(1))
+    y_true = [lookup[store.labels[i]] for i in idx]
+    report = classification_report(confusion_matrix(y_true, np.concatenate(preds) if preds else [], len(lookup)),
+                                    model.classes)
+    return {**report, "skipped_labels": _count(np.array(store.labels)[~keep])}
+
+
+def evaluate_images(model: OnnxModel, root: str | Path) -> dict:
+    """Metrics over `<class>/*.png|jpg` face crops, each image used as it is (resized, repeated to t frames)."""
+    images, scan = scan_images(root, contempt="contempt" in model.classes)
+    if not images:
+        raise AegisError(f"no labelled images under {root} (expected <class>/*.png|jpg folders)")
+    lookup = {c: i for i, c in enumerate(model.classes)}
+    h, w = model.info.input_size
+    y_true, y_pred, unreadable = [], [], []
+    for item in progress(images, desc="evaluate"):
+        grey = cv2.imread(str(item.path), cv2.IMREAD_GRAYSCALE)
+        if grey is None:
+            unreadable.append(str(item.path))
+            continue
+        crop = cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        y_pred.append(int(model(np.repeat(crop[None, None], model.info.frames, axis=1)).argmax()))
+        y_true.append(lookup[item.label])
+    report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
+    return {**report, "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
+
+
+def evaluate_source(model: OnnxModel, source: str) -> dict:
+    """Evaluate on a raw source given as KIND=PATH."""
+    kind, _, path = source.partition("=")
+    if kind not in SOURCE_KINDS or not path:
+        raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
+    if not Path(path).is_dir():
+        raise AegisError(f"no such folder: {path}")
+    return evaluate_images(model, path)
+
+
+def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:
+    """Row-normalised confusion matrix as a PNG heat map with counts and percentages (true rows, predicted columns)."""
+    classes, matrix = report["classes"], np.array(report["confusion"], float)
+    rows = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
+    n, margin = len(classes), 110
+    img = np.full((margin + n * cell + 30, margin + n * cell + 10, 3), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for i in range(n):
+        for j in range(n):
+            shade = int(255 * (1 - rows[i, j]))
+            x, y = margin + j * cell, margin + i * cell
+            cv2.rectangle(img, (x, y), (x + cell, y + cell), (255, shade, shade), -1)
+            ink = (255, 255, 255) if rows[i, j] > 0.5 else (0, 0, 0)
+            cv2.putText(img, f"{rows[i, j]:.0%}", (x + 8, y + cell // 2), font, 0.45, ink, 1, cv2.LINE_AA)
+            cv2.putText(img, f"{int(matrix[i, j])}", (x + 8, y + cell // 2 + 18), font, 0.35, ink, 1, cv2.LINE_AA)
+        cv2.putText(img, classes[i][:9], (4, margin + i * cell + cell // 2), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(img, classes[i][:9], (margin + i * cell + 2, margin - 10), font, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "true \\ predicted", (4, 30), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, f"accuracy {report['accuracy']:.1%}  UAR {report['uar']:.1%}  n={report['n']}",
+                (margin, img.shape[0] - 10), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img)
+    return path
+
+
+def _fit_length(windows: np.ndarray, frames: int) -> np.ndarray:
+    """Windows with at least `frames` frames: shorter ones repeat their oldest frame in front."""
+    missing = frames - windows.shape[1]
+    return windows if missing <= 0 else np.concatenate([windows[:, :1]] * missing + [windows], axis=1)
+
+
+def _count(labels: np.ndarray) -> dict:
+    """Occurrences of each label."""
+    values, counts = np.unique(labels, return_counts=True)
+    return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
