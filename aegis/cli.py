@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=_positive_int)
     p.add_argument("--input-blur", type=float, help="sigma of the blur that the training images already carry")
+    p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
+    p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
     p.set_defaults(run=run_train)
 
@@ -161,15 +163,24 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """`aegis train`: train a registered network; see aegis.train.TrainConfig."""
-    from aegis.train import config_from_args, train
+    _require_torch("train")
+    from aegis.train import config_from_args, train, train_folds
 
-    result = train(config_from_args(vars(args)), resume=args.resume)
-    print(f"best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}")
+    values = {k: v for k, v in vars(args).items() if k not in ("folds", "fold")}
+    if args.folds:
+        summary = train_folds(config_from_args(values), args.folds, args.fold, resume=args.resume)
+        print(f"{summary['folds']}-fold test accuracy {summary['mean_test_acc']:.4f} ± {summary['std_test_acc']:.4f} "
+              f"(folds {summary['trained']})")
+        return 0
+    result = train(config_from_args(values), resume=args.resume)
+    print(f"best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}"
+          + (f"; test accuracy {result['test_acc']:.4f}" if "test_acc" in result else ""))
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     """`aegis export`: write an ONNX file with the metadata the runtime reads."""
+    _require_torch("export")
     from aegis.export import export_checkpoint
 
     print(export_checkpoint(args.run, args.out))
@@ -188,6 +199,16 @@ def run_data_build(args: argparse.Namespace) -> int:
     out = build_still_store(path, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
     print(out)
     return 0
+
+
+def _require_torch(mode: str) -> None:
+    """Fail with one line when the train extra (torch, onnx) is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "onnx") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise AegisError(f"`aegis {mode}` needs {' and '.join(missing)}: pip install 'aegis-fer[train]' "
+                         "(on CPU-only machines install torch==2.13.0 first)")
 
 
 def _positive_int(text: str) -> int:

@@ -18,10 +18,11 @@ from aegis.data.store import WindowStore, load_store
 from aegis.errors import AegisError
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
+from aegis.metrics import classification_report, confusion_matrix
 from aegis.models.blur import GaussianBlur
 from aegis.models.registry import create_model, model_frames, model_spec
 from aegis.progress import progress
-from aegis.splits import split_indices
+from aegis.splits import kfold_indices, split_indices
 
 SCHEDULES = ("paper", "cosine")
 PAPER_MILESTONES = ((81, 1e-1), (121, 1e-2), (161, 1e-3), (181, 0.5e-3))  # (epoch of 200, lr factor)
@@ -51,6 +52,8 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     input_blur: float = 0.0
+    folds: int = 0
+    fold: int = 0
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -105,7 +108,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     classes = class_names(cfg.contempt)
     store = load_store(cfg.data)
-    train_idx, val_idx, val_store = _split(cfg, store)
+    train_idx, val_idx, test_idx, val_store = _split(cfg, store)
     labels = _label_array(store, classes)
     val_labels = _label_array(val_store, classes)
     info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
@@ -154,7 +157,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         _save(ckpt, out / "last.pt")
         print(f"epoch {epoch + 1}: loss {train_loss:.4f} acc {train_acc:.4f} | val loss {val_loss:.4f} "
               f"acc {val_acc:.4f} | lr {lr:.2g} | {seconds:.0f}s", flush=True)
-    result = {"best_val_acc": state["best_acc"], "best_epoch": state["best_epoch"], "epochs": cfg.epochs}
+    result = {"best_val_acc": state["best_acc"], "best_epoch": state["best_epoch"], "epochs": cfg.epochs,
+              "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}
+    if len(test_idx):
+        model.load_state_dict(torch.load(out / "best.pt", weights_only=False)["model"])
+        report = report_windows(_with_blur(model, cfg.input_blur), store.windows, labels, test_idx, info)
+        (out / "test_report.json").write_text(json.dumps(report, indent=2))
+        result["test_acc"] = report["accuracy"]
     (out / "result.json").write_text(json.dumps(result, indent=2))
     return result
 
@@ -173,6 +182,34 @@ def evaluate_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, 
         total_loss += F.cross_entropy(logits, y, reduction="sum").item()
         correct += (logits.argmax(1) == y).sum().item()
     return total_loss / max(len(idx), 1), correct / max(len(idx), 1)
+
+
+@torch.no_grad()
+def report_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray, info: ModelInfo,
+                   batch: int = 256) -> dict:
+    """The full classification report of the model over windows[idx]."""
+    model.eval()
+    preds = []
+    idx = np.sort(idx)
+    for i in range(0, len(idx), batch):
+        x = model_input(torch.from_numpy(np.asarray(windows[idx[i:i + batch]], dtype=np.float32) / 255.0), info)
+        preds.append(model(x).argmax(1).numpy())
+    return classification_report(confusion_matrix(labels[idx], np.concatenate(preds), len(info.classes)), info.classes)
+
+
+def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: bool = False) -> dict:
+    """Subject-independent k-fold: train fold `fold` (or every fold in turn) under cfg.out/fold{I}; mean ± std."""
+    chosen = range(folds) if fold is None else [fold]
+    results = []
+    for i in chosen:
+        sub = TrainConfig(**{**asdict(cfg), "folds": folds, "fold": i, "out": str(Path(cfg.out) / f"fold{i}")})
+        results.append(train(sub, resume=resume))
+    accs = np.array([r["test_acc"] for r in results])
+    summary = {"folds": folds, "trained": list(chosen), "test_acc": accs.tolist(),
+               "mean_test_acc": float(accs.mean()), "std_test_acc": float(accs.std())}
+    Path(cfg.out).mkdir(parents=True, exist_ok=True)
+    (Path(cfg.out) / "folds.json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
@@ -202,13 +239,17 @@ def _with_blur(model: nn.Module, sigma: float) -> nn.Module:
     return nn.Sequential(GaussianBlur(sigma), model) if sigma > 0 else model
 
 
-def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, WindowStore]:
-    """Train indices, validation indices and the store they index (a separate --val store, if given)."""
+def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, WindowStore]:
+    """Train, validation and test indices, and the store validation indexes (a separate --val store, if given)."""
     if cfg.val:
         val_store = load_store(cfg.val)
-        return np.arange(len(store)), np.arange(len(val_store)), val_store
-    train_idx, val_idx, _ = split_indices(store.subjects, cfg.split, cfg.seed)
-    return train_idx, val_idx, store
+        return np.arange(len(store)), np.arange(len(val_store)), np.array([], int), val_store
+    try:
+        if cfg.folds:
+            return (*kfold_indices(store.subjects, cfg.folds, cfg.fold, cfg.seed), store)
+        return (*split_indices(store.subjects, cfg.split, cfg.seed), store)
+    except ValueError as exc:
+        raise AegisError(str(exc)) from exc
 
 
 def _label_array(store: WindowStore, classes: tuple[str, ...]) -> np.ndarray:

@@ -112,3 +112,30 @@ def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
     train(cfg, resume=True)
     with open(tmp_path / "run" / "log.csv") as f:
         assert [r["epoch"] for r in csv.DictReader(f)] == ["1", "2", "3"]
+
+
+def test_kfold_covers_every_subject_once_and_never_leaks():
+    from aegis.splits import kfold_indices
+
+    subjects = [f"s{i % 20}" for i in range(200)]
+    tested = []
+    for fold in range(10):
+        train_idx, val_idx, test_idx = kfold_indices(subjects, 10, fold)
+        sides = [{subjects[i] for i in part} for part in (train_idx, val_idx, test_idx)]
+        assert not (sides[0] & sides[2]) and not (sides[1] & sides[2]) and not (sides[0] & sides[1])
+        tested += sorted(sides[2])
+    assert sorted(tested) == sorted(set(subjects))
+
+
+def test_cli_kfold_writes_summary(tmp_path):
+    import json
+
+    from aegis.cli import main
+
+    data = _store(tmp_path / "store")
+    assert main(["train", "--model", "minixception-2d", "--data", str(data), "--out", str(tmp_path / "cv"),
+                 "--epochs", "1", "--batch", "32", "--folds", "5", "--fold", "2", "--threads", "1"]) == 0
+    summary = json.loads((tmp_path / "cv" / "folds.json").read_text())
+    assert summary["trained"] == [2] and len(summary["test_acc"]) == 1
+    report = json.loads((tmp_path / "cv" / "fold2" / "test_report.json").read_text())
+    assert report["n"] == 14 and 0 <= report["accuracy"] <= 1
