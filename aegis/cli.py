@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
     p = data.add_parser("build", help="build a window store")
-    p.add_argument("--recipe", choices=("still",), required=True, help="still: one drifting window per still image")
+    p.add_argument("--recipe", choices=("still", "sequence"), required=True,
+                   help="still: one drifting window per still image; sequence: real windows over consecutive "
+                        "frames of each sequence (Sxxx_yyy_frame names, as in CK+48)")
     p.add_argument("--source", required=True, help="images=PATH: <class>/*.png|jpg folders")
     p.add_argument("--out", required=True)
     p.add_argument("--window", type=_positive_int, default=5)
@@ -189,14 +191,17 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_data_build(args: argparse.Namespace) -> int:
     """`aegis data build`: build a window store from a source."""
-    from aegis.data.builders import build_still_store
+    from aegis.data.builders import build_sequence_store, build_still_store
 
     kind, _, path = args.source.partition("=")
     if kind != "images" or not path:
-        raise AegisError(f"--source must be images=PATH for the still recipe, got {args.source!r}")
+        raise AegisError(f"--source must be images=PATH for the {args.recipe} recipe, got {args.source!r}")
     if not Path(path).is_dir():
         raise AegisError(f"no such folder: {path}")
-    out = build_still_store(path, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
+    if args.recipe == "still":
+        out = build_still_store(path, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
+    else:
+        out = build_sequence_store(path, args.out, frames=args.window, contempt=args.contempt)
     print(out)
     return 0
 

@@ -1,4 +1,4 @@
-"""Build window stores: the `still` recipe over labelled image folders."""
+"""Build window stores from labelled image folders: the `still` and `sequence` recipes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from aegis.data.images import scan_images
 from aegis.data.stills import still_window
 from aegis.data.store import write_store
+from aegis.data.windows import stack_window
 from aegis.errors import AegisError
 from aegis.progress import progress
 
@@ -37,3 +38,35 @@ def build_still_store(source: str | Path, out: str | Path, frames: int = 5, seed
         "unknown_labels": dict(report.unknown_labels), "skipped": report.skipped_files + unreadable,
     }
     return write_store(out, windows[: len(rows)], rows, meta)
+
+
+def build_sequence_store(source: str | Path, out: str | Path, frames: int = 5, contempt: bool = False,
+                         size: int = 48) -> Path:
+    """Regroup consecutive frames of each sequence (CK+48: Sxxx_yyy_frame.png) into real windows.
+
+    One window ends at each frame and holds that frame and the ones before it, the oldest repeated in
+    front while fewer than t exist (as FaceWindow does at the start of a live track).
+    """
+    images, report = scan_images(source, contempt=contempt)
+    if not images:
+        raise AegisError(f"no labelled images under {source} (expected <class>/*.png|jpg folders)")
+    by_video: dict[str, list] = {}
+    for item in images:
+        by_video.setdefault(item.video, []).append(item)
+    windows, rows, unreadable = [], [], []
+    for video, items in progress(sorted(by_video.items()), desc="sequence windows"):
+        crops = []
+        for item in sorted(items, key=lambda i: i.frame):
+            grey = cv2.imread(str(item.path), cv2.IMREAD_GRAYSCALE)
+            if grey is None:
+                unreadable.append(str(item.path))
+                continue
+            crops.append(cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA))
+            windows.append(stack_window(crops, frames))
+            rows.append({"label": item.label, "subject": item.subject, "source": "images", "video": video,
+                         "end_frame": item.frame, "stride": 1})
+    if not rows:
+        raise AegisError(f"no readable images under {source}")
+    meta = {"recipe": "sequence", "sources": [str(source)], "videos": len(by_video),
+            "unknown_labels": dict(report.unknown_labels), "skipped": report.skipped_files + unreadable}
+    return write_store(out, np.stack(windows), rows, meta)

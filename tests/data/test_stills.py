@@ -42,3 +42,18 @@ def test_cli_builds_a_still_store(tmp_path, capsys):
     assert len(store.meta["sha256"]) == 64
     assert main(["data", "build", "--recipe", "still", "--source", "videos=x", "--out", str(tmp_path / "s2")]) == 2
     assert "images=PATH" in capsys.readouterr().err
+
+
+def test_sequence_recipe_regroups_consecutive_frames(tmp_path):
+    src = tmp_path / "src" / "happy"
+    src.mkdir(parents=True)
+    for frame in (7, 5, 6):
+        cv2.imwrite(str(src / f"S010_004_0000000{frame}.png"), np.full((48, 48), 10 * frame, np.uint8))
+    cv2.imwrite(str(src / "S011_001_00000002.png"), np.full((48, 48), 200, np.uint8))
+    assert main(["data", "build", "--recipe", "sequence", "--source", f"images={tmp_path / 'src'}",
+                 "--out", str(tmp_path / "store")]) == 0
+    store = load_store(tmp_path / "store")
+    assert len(store) == 4 and store.meta["videos"] == 2
+    last = np.asarray(store.windows[2])
+    assert [int(f[0, 0]) for f in last] == [50, 50, 50, 60, 70]
+    assert store.videos[:3] == ["S010_004"] * 3 and store.subjects[3] == "S011"
