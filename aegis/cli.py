@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=_positive_int)
     p.add_argument("--input-blur", type=float, help="sigma of the blur that the training images already carry")
+    p.add_argument("--blur-aug", type=float, help="random extra blur (max std, pixels) on training windows")
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")

@@ -35,6 +35,8 @@ class TrainConfig:
     `input_blur` (pixels) is for training images that are blurred already (the FER2013 train copy in
     shared/data is): validation windows are blurred by that Gaussian, and `aegis export` puts the same
     fixed blur in front of the network, so sharp camera crops reach it as blurred as its training data.
+    `blur_aug` adds a random extra blur (std up to that many pixels) to training windows, for crops that
+    arrive blurrier than that (small faces scaled up).
     """
 
     model: str
@@ -52,6 +54,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     input_blur: float = 0.0
+    blur_aug: float = 0.0
     folds: int = 0
     fold: int = 0
 
@@ -93,6 +96,20 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
                          torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+def random_blur(x: torch.Tensor, max_sigma: float, generator: torch.Generator) -> torch.Tensor:
+    """Blur each (B, t, H, W) window by its own random Gaussian (std uniform in 0..max_sigma), same for all t frames."""
+    b, t, h, w = x.shape
+    sigma = (torch.rand(b, generator=generator) * max_sigma).clamp(min=1e-3)
+    radius = max(1, math.ceil(3 * max_sigma))
+    taps = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    kernel = torch.exp(-0.5 * (taps[None, :] / sigma[:, None]) ** 2)
+    kernel = (kernel / kernel.sum(1, keepdim=True)).repeat_interleave(t, 0)  # (B*t, K)
+    y = F.pad(x.reshape(1, b * t, h, w), (radius,) * 4, mode="reflect")
+    y = F.conv2d(y, kernel.view(b * t, 1, 1, -1), groups=b * t)
+    y = F.conv2d(y, kernel.view(b * t, 1, -1, 1), groups=b * t)
+    return y.reshape(b, t, h, w)
 
 
 def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
@@ -139,7 +156,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
             group["lr"] = lr
         start = time.perf_counter()
         order = _epoch_order(train_idx, labels, cfg.balance, generator)
-        train_loss, train_acc = _train_epoch(model, optimizer, store.windows, labels, order, info, cfg.batch,
+        train_loss, train_acc = _train_epoch(model, optimizer, store.windows, labels, order, info, cfg,
                                              generator, desc=f"epoch {epoch + 1}/{cfg.epochs}")
         val_loss, val_acc = evaluate_windows(_with_blur(model, cfg.input_blur), val_store.windows, val_labels,
                                              val_idx, info)
@@ -213,16 +230,18 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
 
 
 def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
-                 order: np.ndarray, info: ModelInfo, batch: int, generator: torch.Generator,
+                 order: np.ndarray, info: ModelInfo, cfg: TrainConfig, generator: torch.Generator,
                  desc: str) -> tuple[float, float]:
     """One pass over `order` with augmentation; returns mean loss and accuracy."""
     model.train()
     total_loss, correct = 0.0, 0
-    starts = range(0, len(order), batch)
+    starts = range(0, len(order), cfg.batch)
     for i in progress(starts, desc=desc):
-        sel = np.sort(order[i:i + batch])
-        x = torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0)
-        x = model_input(augment(x, generator), info)
+        sel = np.sort(order[i:i + cfg.batch])
+        x = augment(torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0), generator)
+        if cfg.blur_aug > 0:
+            x = random_blur(x, cfg.blur_aug, generator)
+        x = model_input(x, info)
         y = torch.from_numpy(labels[sel])
         logits = model(x)
         loss = F.cross_entropy(logits, y)

@@ -139,3 +139,15 @@ def test_cli_kfold_writes_summary(tmp_path):
     assert summary["trained"] == [2] and len(summary["test_acc"]) == 1
     report = json.loads((tmp_path / "cv" / "fold2" / "test_report.json").read_text())
     assert report["n"] == 14 and 0 <= report["accuracy"] <= 1
+
+
+def test_random_blur_keeps_flat_windows_and_frames_together():
+    from aegis.train import random_blur
+
+    flat = torch.full((3, 5, 48, 48), 0.4)
+    torch.testing.assert_close(random_blur(flat, 2.0, torch.Generator().manual_seed(0)), flat)
+    x = torch.rand(3, 1, 48, 48).repeat(1, 5, 1, 1)
+    y = random_blur(x, 2.0, torch.Generator().manual_seed(0))
+    for t in range(1, 5):
+        torch.testing.assert_close(y[:, t], y[:, 0])
+    assert y.std() < x.std()
