@@ -179,6 +179,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     if len(test_idx):
         model.load_state_dict(torch.load(out / "best.pt", weights_only=False)["model"])
         report = report_windows(_with_blur(model, cfg.input_blur), store.windows, labels, test_idx, info)
+        report["model"] = {"name": cfg.model, "run": str(out), "split": "folds" if cfg.folds else cfg.split}
         (out / "test_report.json").write_text(json.dumps(report, indent=2))
         result["test_acc"] = report["accuracy"]
     (out / "result.json").write_text(json.dumps(result, indent=2))
