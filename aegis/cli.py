@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        return args.handler(args)
     except AegisError as exc:
         print(f"aegis: error: {exc}", file=sys.stderr)
         return 2
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
     p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
-    p.set_defaults(run=run_analyze)
+    p.set_defaults(handler=run_analyze)
 
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
     p.add_argument("--model", required=True, help="registry name, e.g. timeconvnet-minixception")
@@ -65,12 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
-    p.set_defaults(run=run_train)
+    p.set_defaults(handler=run_train)
 
     p = sub.add_parser("export", help="export a training run to ONNX with AEGIS metadata")
     p.add_argument("run", help="run folder (its best.pt) or a checkpoint file")
     p.add_argument("--out", required=True, help="ONNX file to write")
-    p.set_defaults(run=run_export)
+    p.add_argument("--input-blur", type=float, help="override the run's input blur sigma (pixels)")
+    p.set_defaults(handler=run_export)
 
     p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
     p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png here")
     p.add_argument("--threads", type=_positive_int, default=2, help="ONNX Runtime threads")
-    p.set_defaults(run=run_evaluate)
+    p.set_defaults(handler=run_evaluate)
 
     p = sub.add_parser("bench", help="params, MFLOPs, ONNX size and batch-1 latency of models, side by side")
     p.add_argument("--model", nargs="+", default=["default"], help="registry names or ONNX paths")
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval", nargs="*", default=[], type=Path,
                    help="evaluation JSONs whose accuracy fills the table (matched by model name)")
     p.add_argument("--json", type=Path, help="write the results here")
-    p.set_defaults(run=run_bench)
+    p.set_defaults(handler=run_bench)
 
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
     p = data.add_parser("build", help="build a window store")
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_positive_int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contempt", action="store_true")
-    p.set_defaults(run=run_data_build)
+    p.set_defaults(handler=run_data_build)
     return parser
 
 
@@ -186,7 +187,7 @@ def run_export(args: argparse.Namespace) -> int:
     _require_torch("export")
     from aegis.export import export_checkpoint
 
-    print(export_checkpoint(args.run, args.out))
+    print(export_checkpoint(args.run, args.out, input_blur=args.input_blur))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import onnx
@@ -40,8 +41,11 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, input_blur:
     return path
 
 
-def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
-    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it)."""
+def export_checkpoint(ckpt_path: str | Path, out: str | Path, input_blur: float | None = None) -> Path:
+    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it).
+
+    `input_blur` overrides the run's blur sigma (e.g. one chosen on the validation set after training).
+    """
     ckpt_path = Path(ckpt_path)
     if ckpt_path.is_dir():
         ckpt_path = ckpt_path / "best.pt"
@@ -52,4 +56,6 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
                         "input_size": tuple(ckpt["info"]["input_size"])})
     model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
     model.load_state_dict(ckpt["model"])
-    return export_onnx(model, info, out, input_blur=ckpt["config"].get("input_blur", 0.0))
+    blur = ckpt["config"].get("input_blur", 0.0) if input_blur is None else input_blur
+    info = replace(info, training={**info.training, "input_blur": blur})
+    return export_onnx(model, info, out, input_blur=blur)

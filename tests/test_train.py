@@ -70,6 +70,10 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx"))
     assert model.info.name == "timeconvnet-minixception" and model.info.training["data"] == str(data)
     assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
+    from aegis.cli import main
+
+    assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b.onnx"), "--input-blur", "1.5"]) == 0
+    assert OnnxModel(tmp_path / "b.onnx").info.training["input_blur"] == 1.5
 
 
 def test_training_is_seeded(tmp_path):

@@ -41,9 +41,11 @@ def draw_overlay(frame: np.ndarray, faces: list[FaceResult], mode: str = "emoji"
             _label(out, f"#{face.track_id}", (x, y + h), colour, below=True)
         top = y
         if mode in ("emoji", "both"):
+            gap = max(4, h // 10)
             size = int(np.clip(0.7 * w, EMOJI_MIN, EMOJI_MAX))
+            size = max(EMOJI_MIN, min(size, y - gap))  # shrink to fit above the head, overlap only below 24 px
             ex = x + w // 2 - size // 2
-            ey = max(0, y - size - max(4, h // 10))
+            ey = max(0, y - size - gap)
             paste_bgra(out, emoji(face.label, size), ex, ey)
             top = ey
         if mode in ("text", "both"):

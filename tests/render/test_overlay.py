@@ -55,3 +55,9 @@ def test_paste_is_clipped_at_the_frame_edges():
     paste_bgra(frame, emoji("happiness", 40), 40, 40)
     paste_bgra(frame, emoji("happiness", 40), 200, 200)
     assert frame[0:20, 0:20].max() > 0 and frame[45:, 45:].max() > 0
+
+
+def test_emoji_shrinks_to_fit_above_a_face_near_the_top():
+    frame = np.zeros((240, 320, 3), np.uint8)
+    out = draw_overlay(frame, [_face(box=(100, 40, 100, 100))], "emoji", boxes=False)
+    assert out[:34, 100:200].max() > 0 and out[42:140, 100:200].max() == 0
