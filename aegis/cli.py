@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--data", help="window store folder")
     where.add_argument("--source", help="KIND=PATH, e.g. images=PATH (<class>/*.png|jpg face crops)")
     p.add_argument("--json", type=Path, help="write the metrics here")
-    p.add_argument("--plots", type=Path, help="write confusion.png here")
+    p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
+    p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
     p.add_argument("--threads", type=_positive_int, default=2, help="ONNX Runtime threads")
     p.set_defaults(handler=run_evaluate)
 
@@ -126,7 +127,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
-    from aegis.evaluate import evaluate_source, evaluate_store, plot_confusion
+    from aegis.evaluate import evaluate_source, evaluate_store, plot_confusion, plot_curves
     from aegis.runtime.onnx import OnnxModel
 
     model = OnnxModel(args.model, threads=args.threads)
@@ -143,6 +144,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(report, indent=2))
     if args.plots:
         print(plot_confusion(report, args.plots / "confusion.png"))
+        if args.log:
+            print(plot_curves(args.log, args.plots / "curves.png"))
     return 0
 
 

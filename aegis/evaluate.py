@@ -89,6 +89,39 @@ def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:
     return path
 
 
+def plot_curves(log_path: str | Path, path: str | Path, size: tuple[int, int] = (640, 360)) -> Path:
+    """Training curves from a run's log.csv: train and validation accuracy (solid) and loss (dashed) per epoch."""
+    import csv
+
+    with Path(log_path).open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise AegisError(f"{log_path} holds no epochs")
+    w, h = size
+    img = np.full((h, w, 3), 255, np.uint8)
+    left, top, right, bottom = 50, 30, w - 20, h - 40
+    cv2.rectangle(img, (left, top), (right, bottom), (180, 180, 180), 1)
+    epochs = [int(r["epoch"]) for r in rows]
+    max_loss = max(max(float(r["train_loss"]), float(r["val_loss"])) for r in rows) or 1.0
+    series = (("train_acc", 1.0, (200, 90, 30), False), ("val_acc", 1.0, (40, 40, 220), False),
+              ("train_loss", max_loss, (200, 90, 30), True), ("val_loss", max_loss, (40, 40, 220), True))
+    span = max(epochs[-1] - epochs[0], 1)
+    for key, scale, colour, dashed in series:
+        pts = [(int(left + (e - epochs[0]) / span * (right - left)),
+                int(bottom - float(r[key]) / scale * (bottom - top))) for e, r in zip(epochs, rows, strict=True)]
+        for i, (a, b) in enumerate(zip(pts[:-1], pts[1:], strict=True)):
+            if not dashed or i % 2 == 0:
+                cv2.line(img, a, b, colour, 2, cv2.LINE_AA)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(img, "accuracy (solid, 0-1) and loss (dashed, 0-max); blue train, red validation", (left, 20), font,
+                0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, f"epoch {epochs[0]}..{epochs[-1]}", (left, h - 15), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img)
+    return path
+
+
 def _fit_length(windows: np.ndarray, frames: int) -> np.ndarray:
     """Windows with at least `frames` frames: shorter ones repeat their oldest frame in front."""
     missing = frames - windows.shape[1]

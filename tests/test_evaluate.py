@@ -1,0 +1,55 @@
+import json
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_data
+
+from aegis.cli import main
+from aegis.data.store import write_store
+from aegis.errors import AegisError
+from aegis.evaluate import evaluate_source
+from aegis.runtime.onnx import OnnxModel
+
+
+def _store(path):
+    rng = np.random.default_rng(0)
+    labels = ["happiness", "sadness", "contempt", "anger"]
+    windows = rng.integers(0, 255, (4, 3, 48, 48), dtype=np.uint8)  # shorter than t = 5: padded in front
+    rows = [{"label": label, "subject": "s", "source": "x", "video": str(i), "end_frame": 2, "stride": 1}
+            for i, label in enumerate(labels)]
+    return write_store(path, windows, rows, {"recipe": "synthetic"})
+
+
+def test_evaluate_store_cli_writes_json_and_plots(tmp_path, tiny_model, capsys):
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n1,2.0,0.2,2.1,0.1,0.001,1\n"
+                   "2,1.5,0.4,1.8,0.3,0.001,1\n")
+    assert main(["evaluate", "--model", str(tiny_model), "--data", str(_store(tmp_path / "s")),
+                 "--json", str(tmp_path / "r.json"), "--plots", str(tmp_path / "plots"), "--log", str(log)]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["n"] == 3 and report["skipped_labels"] == {"contempt": 1}
+    assert sum(map(sum, report["confusion"])) == 3
+    assert cv2.imread(str(tmp_path / "plots" / "confusion.png")) is not None
+    assert cv2.imread(str(tmp_path / "plots" / "curves.png")) is not None
+    assert "weighted F1" in capsys.readouterr().out
+
+
+def test_evaluate_images_uses_folder_labels(tmp_path, tiny_model):
+    for folder in ("Happy", "sad", "unknown-class"):
+        (tmp_path / folder).mkdir()
+        cv2.imwrite(str(tmp_path / folder / "a.png"), np.full((48, 48), 90, np.uint8))
+    report = evaluate_source(OnnxModel(tiny_model), f"images={tmp_path}")
+    assert report["n"] == 2 and report["skipped_labels"] == {"unknown-class": 1}
+    assert report["per_class"]["happiness"]["n"] == 1 and report["per_class"]["sadness"]["n"] == 1
+
+
+def test_evaluate_source_rejects_unknown_kinds(tmp_path, tiny_model):
+    with pytest.raises(AegisError, match="KIND=PATH"):
+        evaluate_source(OnnxModel(tiny_model), f"afew={tmp_path}")
+
+
+@pytest.mark.real_data
+def test_default_model_on_real_ckplus48_beats_chance():
+    report = evaluate_source(OnnxModel(), f"images={shared_data('ckplus48')}")
+    assert report["n"] == 807 and report["accuracy"] > 1 / 6
