@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_export)
 
     p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
-    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped static model "
+                                    "for images=, the temporal default otherwise)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", help="window store folder")
     where.add_argument("--source", help="KIND=PATH, e.g. images=PATH (<class>/*.png|jpg face crops)")
@@ -127,10 +128,10 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
-    from aegis.evaluate import evaluate_source, evaluate_store, plot_confusion, plot_curves
+    from aegis.evaluate import default_model_for, evaluate_source, evaluate_store, plot_confusion, plot_curves
     from aegis.runtime.onnx import OnnxModel
 
-    model = OnnxModel(args.model, threads=args.threads)
+    model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
     report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
     report["model"] = {"path": str(model.path), "name": model.info.name}
     print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "

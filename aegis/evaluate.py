@@ -12,9 +12,16 @@ from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.metrics import classification_report, confusion_matrix
 from aegis.progress import progress
-from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 
 SOURCE_KINDS = ("images",)
+STATIC_MODEL = "static"
+
+
+def default_model_for(source: str | None) -> str | None:
+    """The shipped model to use when none is given: the static one for still images, else the default."""
+    still = source is not None and source.partition("=")[0] == "images"
+    return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
 def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict:
