@@ -55,6 +55,7 @@ class AnalysisWriter:
         self.columns = (*CSV_BASE, *CLASSES, *extra)
         self._csv.writerow(self.columns)
         self._writer: cv2.VideoWriter | None = None
+        self._size: tuple[int, int] | None = None
 
     def add(self, result: FrameResult, annotated: np.ndarray | None = None) -> None:
         """Record one frame: a CSV row per face (one empty row if none) and the annotated frame."""
@@ -72,8 +73,11 @@ class AnalysisWriter:
             track.prob_sum = face.probs.astype(np.float64) + (0 if track.prob_sum is None else track.prob_sum)
         if self.video and annotated is not None:
             if self._writer is None:
-                h, w = annotated.shape[:2]
-                self._writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
+                self._size = annotated.shape[1], annotated.shape[0]
+                self._writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                               self._size)
+            if (annotated.shape[1], annotated.shape[0]) != self._size:  # image folders may mix sizes
+                annotated = cv2.resize(annotated, self._size, interpolation=cv2.INTER_AREA)
             self._writer.write(annotated)
 
     def commit(self, summary: dict) -> dict:

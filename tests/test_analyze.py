@@ -137,3 +137,13 @@ def test_cli_truncated_video_keeps_outputs_and_fails(tmp_path, tiny_model):
 
 def test_csv_base_columns_match_spec():
     assert ",".join(CSV_BASE) == COLUMNS.split(",anger")[0]
+
+
+def test_image_folder_of_mixed_sizes_gives_a_full_video(tmp_path, tiny_model):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, size in enumerate([(240, 320), (120, 160), (240, 320)]):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), draw_frame([("red", (10, 10, 60, 60))], size=size))
+    Analyzer(model=tiny_model, detector=SquareDetector()).save(folder, tmp_path / "o", show_progress=False)
+    assert len(list(open_source(tmp_path / "o" / "annotated.mp4"))) == 3
+    assert len(_rows(tmp_path / "o" / "frames.csv")) == 3
