@@ -61,3 +61,14 @@ def write_file(path: Path, data: bytes) -> Path:
     """Write bytes and return the path (for parametrised bad inputs)."""
     path.write_bytes(data)
     return path
+
+
+def write_truncated_avi(path: Path, frames: int = 30) -> Path:
+    """An MJPG avi of random frames cut to half its bytes: the header still claims all frames."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    rng = np.random.default_rng(0)
+    for _ in range(frames):
+        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    writer.release()
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path

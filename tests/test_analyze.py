@@ -4,9 +4,8 @@ import subprocess
 import sys
 
 import cv2
-import numpy as np
 import pytest
-from synthetic import SquareDetector, draw_frame, write_file, write_video
+from synthetic import SquareDetector, draw_frame, write_file, write_truncated_avi, write_video
 
 from aegis.analyzer import Analyzer
 from aegis.outputs import CSV_BASE
@@ -123,13 +122,7 @@ def test_cli_model_without_metadata(tmp_path):
 
 
 def test_cli_truncated_video_keeps_outputs_and_fails(tmp_path, tiny_model):
-    path = tmp_path / "t.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
-    rng = np.random.default_rng(0)
-    for _ in range(30):
-        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    writer.release()
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    path = write_truncated_avi(tmp_path / "t.avi")
     result = _cli("analyze", path, "--out", tmp_path / "o", "--model", tiny_model, "--no-video")
     assert result.returncode == 2 and "truncated" in result.stderr and "Traceback" not in result.stderr
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["complete"] is False

@@ -3,7 +3,7 @@ import logging
 import cv2
 import numpy as np
 import pytest
-from synthetic import draw_frame, write_file, write_video
+from synthetic import draw_frame, write_file, write_truncated_avi, write_video
 
 from aegis.errors import SourceError
 from aegis.sources import open_source
@@ -52,14 +52,6 @@ def test_folder_of_only_non_images(tmp_path):
 
 
 def test_truncated_video_is_flagged(tmp_path):
-    path = tmp_path / "t.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
-    rng = np.random.default_rng(0)
-    for _ in range(30):
-        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    writer.release()
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-    source = open_source(path)
+    source = open_source(write_truncated_avi(tmp_path / "t.avi"))
     n = len(list(source))
     assert 0 < n < 30 and source.truncated
