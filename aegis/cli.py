@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "for images=, the temporal default otherwise)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", help="window store folder")
-    where.add_argument("--source", help="KIND=PATH, e.g. images=PATH (<class>/*.png|jpg face crops)")
+    where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops) or ckplus=PATH "
+                                        "(raw CK+ sequences through detection, crop and windows)")
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -138,6 +139,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
         print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if "sequence_accuracy" in report:
+        print(f"sequence accuracy {report['sequence_accuracy']:.4f} over {report['sequences']} sequences; "
+              f"no face found in {report['no_face']}")
     if report.get("skipped_labels"):
         print(f"skipped (labels the model does not have): {report['skipped_labels']}")
     if args.json:

@@ -7,14 +7,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.data.ckplus import scan_ckplus
 from aegis.data.images import scan_images
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.faces.detect import Detector, HaarDetector
 from aegis.metrics import classification_report, confusion_matrix
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
+from aegis.runtime.stream import FacePipeline, StreamSettings
 
-SOURCE_KINDS = ("images",)
+SOURCE_KINDS = ("images", "ckplus")
 STATIC_MODEL = "static"
 
 
@@ -60,14 +63,51 @@ def evaluate_images(model: OnnxModel, root: str | Path) -> dict:
     return {**report, "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
 
 
-def evaluate_source(model: OnnxModel, source: str) -> dict:
+def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | None = None) -> dict:
+    """Full-pipeline check on raw CK+ sequences: detection, crop and window over each sequence's last t frames.
+
+    Each sequence gets one prediction, from the window ending at its last (peak, labelled) frame, for the
+    largest face there. A sequence whose last frame shows no face counts as wrong and in `no_face`.
+    """
+    sequences, scan = scan_ckplus(root, model.classes)
+    if not sequences:
+        raise AegisError(f"no labelled CK+ sequences under {root}")
+    lookup = {c: i for i, c in enumerate(model.classes)}
+    detector = detector or HaarDetector()
+    y_true, y_pred, no_face, unreadable = [], [], [], []
+    for seq in progress(sequences, desc="ckplus"):
+        pipeline = FacePipeline(model, detector, StreamSettings(smoothing=0.0, threshold=0.0))
+        result = None
+        for path in seq.frames[-model.info.frames:]:
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if frame is None:
+                unreadable.append(str(path))
+                continue
+            result = pipeline.process(frame)
+        y_true.append(lookup[seq.label])
+        if result is None or not result.faces:
+            no_face.append(seq.video)
+            y_pred.append(-1)
+            continue
+        face = max(result.faces, key=lambda f: f.box[2] * f.box[3])
+        y_pred.append(int(np.argmax(face.probs)))
+    found = [i for i, p in enumerate(y_pred) if p >= 0]
+    report = classification_report(confusion_matrix([y_true[i] for i in found], [y_pred[i] for i in found],
+                                                    len(lookup)), model.classes)
+    correct = sum(y_true[i] == y_pred[i] for i in found)
+    return {**report, "sequence_accuracy": correct / len(sequences), "sequences": len(sequences),
+            "no_face": len(no_face), "no_face_sequences": no_face, "unlabelled_sequences": scan.unlabelled,
+            "bad_label_files": scan.bad_labels, "skipped_labels": dict(scan.skipped_labels), "unreadable": unreadable}
+
+
+def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None) -> dict:
     """Evaluate on a raw source given as KIND=PATH."""
     kind, _, path = source.partition("=")
     if kind not in SOURCE_KINDS or not path:
         raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
     if not Path(path).is_dir():
         raise AegisError(f"no such folder: {path}")
-    return evaluate_images(model, path)
+    return evaluate_images(model, path) if kind == "images" else evaluate_ckplus(model, path, detector)
 
 
 def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:
