@@ -155,3 +155,14 @@ def test_random_blur_keeps_flat_windows_and_frames_together():
     for t in range(1, 5):
         torch.testing.assert_close(y[:, t], y[:, 0])
     assert y.std() < x.std()
+
+
+def test_balanced_epoch_draws_classes_equally():
+    from aegis.train import _epoch_order
+
+    labels = np.array([0] * 900 + [1] * 90 + [2] * 10)
+    order = _epoch_order(np.arange(1000), labels, True, torch.Generator().manual_seed(0))
+    counts = np.bincount(labels[order], minlength=3)
+    assert len(order) == 1000 and counts.min() > 270 and counts.max() < 400
+    plain = _epoch_order(np.arange(1000), labels, False, torch.Generator().manual_seed(0))
+    assert sorted(plain) == list(range(1000))
