@@ -71,7 +71,8 @@ class HaarDetector:
                                   for d in self._detect(small)])
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
-        """Search a region three times the box's size around it at each roll angle; boxes map back upright."""
+        """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
+        first, until a face is found); the box found maps back upright."""
         x, y, w, h = box
         x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
         x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
@@ -82,7 +83,7 @@ class HaarDetector:
         region = region if scale == 1.0 else cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         centre = (region.shape[1] / 2, region.shape[0] / 2)
         found = []
-        for angle in self.settings.roll_angles:
+        for angle in sorted(self.settings.roll_angles, key=abs):  # smallest tilt first; stop at the first hit
             rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
             turned = cv2.warpAffine(region, rotation, region.shape[::-1], borderMode=cv2.BORDER_REPLICATE)
             back = cv2.invertAffineTransform(rotation)
@@ -92,6 +93,8 @@ class HaarDetector:
                 side = bw / scale
                 found.append(Detection((int(round(x0 + cx / scale - side / 2)), int(round(y0 + cy / scale - side / 2)),
                                         int(round(side)), int(round(side))), d.score))
+            if found:
+                break
         return suppress_overlaps(found)[:1]
 
     def _detect(self, grey: np.ndarray) -> list[Detection]:
