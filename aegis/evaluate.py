@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.ckplus import scan_ckplus
 from aegis.data.images import scan_images
+from aegis.data.sources import scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.faces.detect import Detector, HaarDetector
@@ -69,7 +69,7 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
     Each sequence gets one prediction, from the window ending at its last (peak, labelled) frame, for the
     largest face there. A sequence whose last frame shows no face counts as wrong and in `no_face`.
     """
-    sequences, scan = scan_ckplus(root, model.classes)
+    sequences, scan = scan_source("ckplus", root, contempt="contempt" in model.classes)
     if not sequences:
         raise AegisError(f"no labelled CK+ sequences under {root}")
     lookup = {c: i for i, c in enumerate(model.classes)}
@@ -86,7 +86,7 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
             result = pipeline.process(frame)
         y_true.append(lookup[seq.label])
         if result is None or not result.faces:
-            no_face.append(seq.video)
+            no_face.append(seq.video_id)
             y_pred.append(-1)
             continue
         face = max(result.faces, key=lambda f: f.box[2] * f.box[3])
@@ -96,8 +96,8 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
                                                     len(lookup)), model.classes)
     correct = sum(y_true[i] == y_pred[i] for i in found)
     return {**report, "sequence_accuracy": correct / len(sequences), "sequences": len(sequences),
-            "no_face": len(no_face), "no_face_sequences": no_face, "unlabelled_sequences": scan.unlabelled,
-            "bad_label_files": scan.bad_labels, "skipped_labels": dict(scan.skipped_labels), "unreadable": unreadable}
+            "no_face": len(no_face), "no_face_sequences": no_face, "skipped": scan.skipped,
+            "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
 
 
 def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None) -> dict:

@@ -8,8 +8,9 @@ SYNONYMS: dict[str, str] = {
     "disgust": "disgust", "disgusted": "disgust", "di": "disgust", "dis": "disgust",
     "fear": "fear", "fearful": "fear", "afraid": "fear", "scared": "fear", "fe": "fear", "afs": "fear",
     "happiness": "happiness", "happy": "happiness", "joy": "happiness", "ha": "happiness", "hap": "happiness",
+    "hapiness": "happiness",
     "sadness": "sadness", "sad": "sadness", "sa": "sadness",
-    "surprise": "surprise", "surprised": "surprise", "su": "surprise", "sur": "surprise",
+    "surprise": "surprise", "surprised": "surprise", "su": "surprise", "sur": "surprise", "surprize": "surprise",
     "neutral": "neutral", "ne": "neutral", "neu": "neutral", "calm": "neutral",
     "contempt": CONTEMPT, "contemptuous": CONTEMPT, "co": CONTEMPT,
 }

@@ -2,10 +2,9 @@ import cv2
 import pytest
 from synthetic import SquareDetector, draw_frame
 
-from aegis.data.ckplus import scan_ckplus
+from aegis.data.sources import scan_source
 from aegis.errors import AegisError
 from aegis.evaluate import evaluate_ckplus
-from aegis.labels import CLASSES
 from aegis.runtime.onnx import OnnxModel
 
 
@@ -29,20 +28,23 @@ LAYOUT = [("S005", "001", 8, True, "3.0000000e+00"), ("S005", "002", 6, False, "
 
 
 def test_scan_reads_labels_and_reports_the_rest(tmp_path):
-    sequences, report = scan_ckplus(_ckplus(tmp_path, LAYOUT), CLASSES)
-    assert [(s.video, s.subject, s.label, len(s.frames)) for s in sequences] == [
+    sequences, report = scan_source("ckplus", _ckplus(tmp_path, LAYOUT))
+    assert [(s.video_id, s.subject, s.label, len(s.frames)) for s in sequences] == [
         ("S005_001", "S005", "disgust", 8), ("S005_002", "S005", "happiness", 6)]
     assert sequences[0].frames[-1].name == "S005_001_00000008.png"
-    assert report.unlabelled == 1 and report.skipped_labels == {"contempt": 1} and len(report.bad_labels) == 1
+    assert report.unknown_labels == {"contempt": 1} and len(report.skipped) == 2
+    assert any("no emotion label" in s for s in report.skipped) and any("not a CK+" in s for s in report.skipped)
+    with_contempt, _ = scan_source("ckplus", tmp_path, contempt=True)
+    assert [s.label for s in with_contempt] == ["disgust", "happiness", "contempt"]
 
 
 def test_missing_layout_is_a_clear_error(tmp_path):
     with pytest.raises(AegisError, match="cohn-kanade-images"):
-        scan_ckplus(tmp_path, CLASSES)
+        scan_source("ckplus", tmp_path)
 
 
 def test_full_pipeline_gives_one_prediction_per_sequence(tmp_path, tiny_model):
     report = evaluate_ckplus(OnnxModel(tiny_model), _ckplus(tmp_path, LAYOUT), detector=SquareDetector())
     assert report["sequences"] == 2 and report["no_face"] == 1 and report["no_face_sequences"] == ["S005_002"]
     assert report["n"] == 1 and report["sequence_accuracy"] in (0.0, 0.5)
-    assert report["skipped_labels"] == {"contempt": 1} and report["unlabelled_sequences"] == 1
+    assert report["skipped_labels"] == {"contempt": 1} and len(report["skipped"]) == 2

@@ -1,0 +1,108 @@
+import cv2
+import numpy as np
+import pytest
+from synthetic import SquareDetector, draw_frame, write_file, write_video
+
+import aegis.data.bigfacex as bigfacex
+from aegis.data.bigfacex import build_bigfacex_store
+from aegis.data.sources import list_sources, scan_source
+from aegis.data.store import load_store
+from aegis.errors import AegisError
+from aegis.runtime.stream import FacePipeline
+from aegis.sources import open_source
+
+
+def _layout(root):
+    """happy/clip1.mp4 (10 frames), sad/clip2/ (9 frames, no face in frame 1), a broken and unknown ones."""
+    (root / "happy").mkdir(parents=True)
+    write_video(root / "happy" / "clip1.mp4", [draw_frame([("red", (40 + 3 * i, 50, 64, 64))]) for i in range(10)])
+    write_file(root / "happy" / "broken.mp4", b"\x00not a video" * 20)
+    write_file(root / "happy" / "notes.txt", b"hello")
+    (root / "sad" / "clip2").mkdir(parents=True)
+    for i in range(9):
+        frame = draw_frame([] if i == 1 else [("blue", (100, 80, 70, 70))])
+        cv2.imwrite(str(root / "sad" / "clip2" / f"{i:04d}.png"), frame)
+    (root / "bored").mkdir()
+    write_video(root / "bored" / "x.mp4", [draw_frame([])] * 3)
+    return root
+
+
+def test_sources_registry_and_generic_layout(tmp_path):
+    assert {"videos", "ckplus", "afew", "enterface"} <= set(list_sources())
+    videos, report = scan_source("videos", _layout(tmp_path))
+    assert [(v.video_id, v.label) for v in videos] == [("happy/broken", "happiness"), ("happy/clip1", "happiness"),
+                                                       ("sad/clip2", "sadness")]
+    assert report.unknown_labels == {"bored": 1} and any("notes.txt" in s for s in report.skipped)
+    with pytest.raises(AegisError, match="known sources"):
+        scan_source("kdef", tmp_path)
+
+
+def test_afew_and_enterface_layouts(tmp_path):
+    afew = tmp_path / "afew"
+    for split, emotion in (("Train", "Angry"), ("Val", "Happy"), ("Val", "Confused")):
+        (afew / split / emotion).mkdir(parents=True, exist_ok=True)
+        write_file(afew / split / emotion / "000123.avi", b"x")
+    videos, report = scan_source("afew", afew)
+    assert [(v.video_id, v.subject, v.label) for v in videos] == [("Train/Angry/000123", "Train/Angry/000123", "anger"),
+                                                                  ("Val/Happy/000123", "Val/Happy/000123", "happiness")]
+    assert report.unknown_labels == {"Confused": 1}
+    ent = tmp_path / "ent"
+    (ent / "subject 1" / "happiness" / "sentence 1").mkdir(parents=True)
+    (ent / "subject 2" / "surprize").mkdir(parents=True)
+    write_file(ent / "subject 1" / "happiness" / "sentence 1" / "s1_ha_1.avi", b"x")
+    write_file(ent / "subject 2" / "surprize" / "s2_su_1.avi", b"x")
+    videos, _ = scan_source("enterface", ent)
+    assert [(v.subject, v.label) for v in videos] == [("subject 1", "happiness"), ("subject 2", "surprise")]
+
+
+def test_bigfacex_counts_windows_and_reports_skips(tmp_path):
+    store = load_store(build_bigfacex_store([f"videos={_layout(tmp_path / 'src')}"], tmp_path / "out",
+                                            detector=SquareDetector()))
+    by_video = {}
+    for video, label in zip(store.videos, store.labels, strict=True):
+        by_video.setdefault(video, []).append(label)
+    assert {k: len(v) for k, v in by_video.items()} == {"happy/clip1": 6, "sad/clip2": 3}  # N-4, and no faceless frame
+    assert store.windows.shape == (9, 5, 48, 48) and store.windows.dtype == np.uint8
+    meta = store.meta
+    assert meta["frames_without_face"] == 1 and meta["per_class"] == {"happiness": 6, "sadness": 3}
+    assert [s["video"] for s in meta["skipped_videos"]] == ["happy/broken"]
+    assert meta["unknown_labels"] == {"bored": 1} and not (tmp_path / "out" / "parts").exists()
+
+
+def test_builder_windows_equal_live_windows(tmp_path):
+    from test_windows import RecordingModel
+
+    root = _layout(tmp_path / "src")
+    store = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    offline = np.asarray(store.windows[: 6], np.float32) / 255
+    model = RecordingModel()
+    pipeline = FacePipeline(model, SquareDetector())
+    for i, frame in enumerate(open_source(root / "happy" / "clip1.mp4")):
+        pipeline.process(frame, i)
+    live = np.stack([b[0] for b in model.batches])[4:]
+    np.testing.assert_allclose(live, offline, atol=0.5 / 255 + 1e-6)
+
+
+def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, capsys):
+    root = _layout(tmp_path / "src")
+    real, calls, kill_at = bigfacex.run_job, [], [2]
+
+    def dying(job, detector=None):
+        calls.append(job.video.video_id)
+        if len(calls) == kill_at[0]:
+            raise KeyboardInterrupt
+        return real(job, detector)
+
+    monkeypatch.setattr(bigfacex, "run_job", dying)
+    with pytest.raises(KeyboardInterrupt):
+        build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector())
+    assert not (tmp_path / "out" / "meta.json").exists() and len(list((tmp_path / "out" / "parts").iterdir())) == 1
+    calls.clear()
+    kill_at[0] = 0
+    resumed = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    assert len(calls) == 2 and "resuming: 1 of 3" in capsys.readouterr().out
+    monkeypatch.setattr(bigfacex, "run_job", real)
+    parallel = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "par", workers=2,
+                                               detector=SquareDetector()))
+    np.testing.assert_array_equal(np.asarray(parallel.windows), np.asarray(resumed.windows))
+    assert parallel.meta["sha256"] == resumed.meta["sha256"]
