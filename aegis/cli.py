@@ -99,9 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
     p = data.add_parser("build", help="build a window store")
-    p.add_argument("--recipe", choices=("bigfacex", "still", "sequence"), required=True,
-                   help="bigfacex: sliding windows of face crops over videos; still: one drifting window per "
-                        "still image; sequence: real windows over consecutive frames (CK+48's Sxxx_yyy_frame names)")
+    p.add_argument("--recipe", choices=("bigfacex", "faceparty", "peak", "still", "sequence"), required=True,
+                   help="bigfacex: sliding windows of face crops over videos; faceparty: windows ending at the 3 "
+                        "frames a static classifier finds most typical of the label; peak: windows ending at the "
+                        "last 3 frames; still: one drifting window per still image; sequence: real windows over "
+                        "consecutive frames (CK+48's Sxxx_yyy_frame names)")
     p.add_argument("--source", required=True, action="append",
                    help="KIND=PATH, repeatable: videos, ckplus, afew, enterface for bigfacex; images for the others")
     p.add_argument("--out", required=True)
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stride", type=_positive_int, help="window stride (default: the source's, 1 or 2)")
     p.add_argument("--skip", type=int, help="frames skipped at the start of each video (default: the source's)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
+    p.add_argument("--static-model", help="faceparty: the single-frame classifier (default: the shipped static)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contempt", action="store_true")
     p.set_defaults(handler=run_data_build)
@@ -205,12 +208,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_data_build(args: argparse.Namespace) -> int:
     """`aegis data build`: build a window store from a source."""
-    from aegis.data.bigfacex import build_bigfacex_store
     from aegis.data.builders import build_sequence_store, build_still_store
+    from aegis.data.recipes import RECIPES, RecipeSettings, build_video_store
 
-    if args.recipe == "bigfacex":
-        print(build_bigfacex_store(args.source, args.out, window=args.window, stride=args.stride, skip=args.skip,
-                                   workers=args.workers, contempt=args.contempt))
+    if args.recipe in RECIPES:
+        static = args.static_model or ("static" if args.recipe == "faceparty" else None)
+        settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static)
+        print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
     kind, _, path = args.source[0].partition("=")
     if len(args.source) != 1 or kind != "images" or not path:

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from synthetic import SquareDetector, draw_frame, write_file, write_video
 
-import aegis.data.bigfacex as bigfacex
-from aegis.data.bigfacex import build_bigfacex_store
+import aegis.data.recipes as recipes
+from aegis.data.recipes import RecipeSettings, build_video_store
 from aegis.data.sources import list_sources, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
@@ -56,7 +56,7 @@ def test_afew_and_enterface_layouts(tmp_path):
 
 
 def test_bigfacex_counts_windows_and_reports_skips(tmp_path):
-    store = load_store(build_bigfacex_store([f"videos={_layout(tmp_path / 'src')}"], tmp_path / "out",
+    store = load_store(build_video_store([f"videos={_layout(tmp_path / 'src')}"], tmp_path / "out",
                                             detector=SquareDetector()))
     by_video = {}
     for video, label in zip(store.videos, store.labels, strict=True):
@@ -73,7 +73,7 @@ def test_builder_windows_equal_live_windows(tmp_path):
     from test_windows import RecordingModel
 
     root = _layout(tmp_path / "src")
-    store = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
     offline = np.asarray(store.windows[: 6], np.float32) / 255
     model = RecordingModel()
     pipeline = FacePipeline(model, SquareDetector())
@@ -85,7 +85,7 @@ def test_builder_windows_equal_live_windows(tmp_path):
 
 def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, capsys):
     root = _layout(tmp_path / "src")
-    real, calls, kill_at = bigfacex.run_job, [], [2]
+    real, calls, kill_at = recipes.run_job, [], [2]
 
     def dying(job, detector=None):
         calls.append(job.video.video_id)
@@ -93,16 +93,60 @@ def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, 
             raise KeyboardInterrupt
         return real(job, detector)
 
-    monkeypatch.setattr(bigfacex, "run_job", dying)
+    monkeypatch.setattr(recipes, "run_job", dying)
     with pytest.raises(KeyboardInterrupt):
-        build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector())
+        build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector())
     assert not (tmp_path / "out" / "meta.json").exists() and len(list((tmp_path / "out" / "parts").iterdir())) == 1
     calls.clear()
     kill_at[0] = 0
-    resumed = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    resumed = load_store(build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
     assert len(calls) == 2 and "resuming: 1 of 3" in capsys.readouterr().out
-    monkeypatch.setattr(bigfacex, "run_job", real)
-    parallel = load_store(build_bigfacex_store([f"videos={root}"], tmp_path / "par", workers=2,
+    monkeypatch.setattr(recipes, "run_job", real)
+    parallel = load_store(build_video_store([f"videos={root}"], tmp_path / "par", workers=2,
                                                detector=SquareDetector()))
     np.testing.assert_array_equal(np.asarray(parallel.windows), np.asarray(resumed.windows))
     assert parallel.meta["sha256"] == resumed.meta["sha256"]
+
+
+class RampModel:
+    """A static classifier stub: the probability of every class rises (or falls) with the frame's order."""
+
+    def __init__(self, rising: bool) -> None:
+        from aegis.labels import CLASSES
+        from aegis.meta import ModelInfo
+
+        self.info = ModelInfo(name="ramp", classes=CLASSES, frames=1)
+        self.classes, self.rising = CLASSES, rising
+
+    def __call__(self, windows):
+        ramp = np.linspace(0.1, 0.9, len(windows))
+        return np.repeat((ramp if self.rising else ramp[::-1])[:, None], 7, axis=1).astype(np.float32)
+
+
+@pytest.mark.parametrize("rising,ends", [(True, [7, 8, 9]), (False, [4])])
+def test_faceparty_windows_end_at_the_peaks(tmp_path, monkeypatch, rising, ends):
+    monkeypatch.setattr(recipes, "_static_model", lambda path: RampModel(rising))
+    root = _layout(tmp_path / "src")
+    settings = RecipeSettings("faceparty", static_model="stub")
+    store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", settings, detector=SquareDetector()))
+    with open(tmp_path / "out" / "index.csv") as f:
+        rows = [line.split(",") for line in f.read().splitlines()[1:]]
+    assert [int(r[4]) for r in rows if r[3] == "happy/clip1"] == ends
+    assert store.meta["recipe"] == "faceparty"
+
+
+def test_faceparty_needs_a_static_model():
+    with pytest.raises(AegisError, match="static-model"):
+        RecipeSettings("faceparty")
+
+
+def test_peak_recipe_takes_the_last_three_windows_of_ckplus(tmp_path):
+    from test_ckplus import LAYOUT, _ckplus
+
+    store = load_store(build_video_store([f"ckplus={_ckplus(tmp_path / 'ck', LAYOUT)}"], tmp_path / "out",
+                                         RecipeSettings("peak"), detector=SquareDetector()))
+    assert store.videos == ["S005_001"] * 3 and store.labels == ["disgust"] * 3
+    with open(tmp_path / "out" / "index.csv") as f:
+        assert [line.split(",")[4] for line in f.read().splitlines()[1:]] == ["5", "6", "7"]
+    assert [v["video"] for v in store.meta["skipped_videos"]] == ["S005_002"]
+

@@ -1,0 +1,212 @@
+"""Video recipes: BigFaceX sliding windows, FaceParty peak windows and CK+-style peak windows.
+
+Per frame the largest Haar face is cropped (`crop_face`, the function the live stream uses): grown 10% a
+side for BigFaceX and peak, shrunk 10% in x and 20% from the top for FaceParty. A window is kept only if
+every one of its frames has a face: windows are never padded with fewer real frames. Each video's windows
+go to a part file first, so a killed build resumes where it stopped; the store's meta.json is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from aegis.data.sources import Video, read_frames, scan_source, source_defaults
+from aegis.data.store import write_store
+from aegis.data.windows import sliding_windows
+from aegis.errors import AegisError
+from aegis.faces.crop import crop_face, to_grey
+from aegis.faces.detect import Detector, HaarDetector
+from aegis.progress import progress
+from aegis.runtime.onnx import OnnxModel
+
+RECIPES = ("bigfacex", "faceparty", "peak")
+LAST_WINDOW_SOURCES = ("ckplus", "kdefdyn")  # sequences that end at their peak: FaceParty takes the last windows
+
+
+@dataclass(frozen=True)
+class RecipeSettings:
+    """How videos become windows.
+
+    Attributes:
+        recipe: "bigfacex", "faceparty" or "peak".
+        window: window length t.
+        stride: BigFaceX stride (None: each source's default).
+        skip: BigFaceX frames skipped at the start (None: each source's default).
+        static_model: FaceParty's single-frame classifier (an ONNX path or shipped name) that finds peaks.
+        peaks: windows per video for FaceParty and peak.
+    """
+
+    recipe: str = "bigfacex"
+    window: int = 5
+    stride: int | None = None
+    skip: int | None = None
+    static_model: str | None = None
+    peaks: int = 3
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise AegisError(f"recipe {self.recipe!r} is not one of {RECIPES}")
+        if self.recipe == "faceparty" and not self.static_model:
+            raise AegisError("the faceparty recipe needs --static-model (a single-frame classifier)")
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One video to cut into windows, and the part file that holds its result."""
+
+    kind: str
+    video: Video
+    settings: RecipeSettings
+    stride: int
+    skip: int
+    part: Path
+
+
+def face_crops(video: Video, detector: Detector, margins: tuple[str, ...],
+               size: int = 48) -> list[dict[str, np.ndarray] | None]:
+    """Per frame, the largest face cropped with each margin as uint8 (None: no face, or an unreadable frame)."""
+    crops: list[dict[str, np.ndarray] | None] = []
+    for frame in read_frames(video):
+        faces = [] if frame is None else detector(grey := to_grey(frame))
+        if not faces:
+            crops.append(None)
+            continue
+        box = max(faces, key=lambda d: d.box[2] * d.box[3]).box
+        crops.append({m: np.round(crop_face(grey, box, size, m) * 255).astype(np.uint8) for m in margins})
+    return crops
+
+
+def window_ends(job: VideoJob, crops: list[dict[str, np.ndarray] | None]) -> list[int]:
+    """The last frame of each window the recipe takes from a video."""
+    s, t, n = job.settings, job.settings.window, len(crops)
+    if s.recipe == "bigfacex":
+        return [e - 1 for _, e in sliding_windows(n, t, job.stride, job.skip)]
+    if n < t:
+        return []
+    if s.recipe == "peak" or job.kind in LAST_WINDOW_SOURCES:
+        return list(range(max(n - s.peaks, t - 1), n))
+    model = _static_model(s.static_model)
+    label = model.classes.index(job.video.label) if job.video.label in model.classes else None
+    scored = [(i, c[model.info.crop]) for i, c in enumerate(crops) if c is not None]
+    if label is None or not scored:
+        return []
+    probs = model(np.stack([c for _, c in scored])[:, None].astype(np.float32) / 255.0)[:, label]
+    peaks = [scored[k][0] for k in np.argsort(-probs, kind="stable")[: s.peaks]]
+    return sorted({max(p, t - 1) for p in peaks})  # a peak before frame t takes frames 1..t
+
+
+@lru_cache(maxsize=2)
+def _static_model(path: str) -> OnnxModel:
+    """The FaceParty peak classifier, loaded once per process."""
+    return OnnxModel(path)
+
+
+def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
+    """Cut one video into windows and save them to its part file; a broken video saves its reason instead."""
+    info = {"video": job.video.video_id, "subject": job.video.subject, "label": job.video.label, "source": job.kind}
+    margin = "faceparty" if job.settings.recipe == "faceparty" else "bigfacex"
+    margins = (margin, _static_model(job.settings.static_model).info.crop) if job.settings.static_model else (margin,)
+    try:
+        crops = face_crops(job.video, detector or HaarDetector(), tuple(dict.fromkeys(margins)))
+    except AegisError as exc:
+        crops, info["error"] = [], str(exc)
+    t = job.settings.window
+    ends = [e for e in window_ends(job, crops) if all(c is not None for c in crops[e - t + 1:e + 1])]
+    windows = (np.stack([np.stack([c[margin] for c in crops[e - t + 1:e + 1]]) for e in ends]) if ends
+               else np.empty((0, t, 48, 48), np.uint8))
+    info.update(frames=len(crops), faceless=sum(c is None for c in crops), end_frames=ends,
+                stride=job.stride if job.settings.recipe == "bigfacex" else 0)
+    tmp = job.part.with_name(job.part.stem + ".partial.npz")
+    np.savez(tmp, windows=windows, info=np.array(json.dumps(info)))
+    os.replace(tmp, job.part)
+    return info
+
+
+def _run_job_with_detector(args: tuple[VideoJob, Detector | None]) -> dict:
+    """Pool entry point."""
+    return run_job(*args)
+
+
+def build_video_store(sources: list[str], out: str | Path, settings: RecipeSettings | None = None,
+                      workers: int = 1, contempt: bool = False, detector: Detector | None = None) -> Path:
+    """Build a window store from KIND=PATH sources with a recipe; prints a summary table at the end."""
+    settings = settings or RecipeSettings()
+    out = Path(out)
+    parts = out / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    jobs, unknown, skipped = [], Counter(), []
+    for source in sources:
+        kind, _, path = source.partition("=")
+        videos, report = scan_source(kind, path, contempt=contempt)
+        unknown.update(report.unknown_labels)
+        skipped += report.skipped
+        default_stride, default_skip = source_defaults(kind)
+        for video in videos:
+            key = f"{settings}:{kind}:{path}:{video.video_id}"
+            jobs.append(VideoJob(kind, video, settings, settings.stride or default_stride,
+                                 default_skip if settings.skip is None else settings.skip,
+                                 parts / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"))
+    if not jobs:
+        raise AegisError(f"no labelled videos in {', '.join(sources)}")
+    pending = [j for j in jobs if not j.part.exists()]
+    if len(pending) < len(jobs):
+        print(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already done")
+    if workers > 1 and len(pending) > 1:
+        with get_context("fork").Pool(workers) as pool:
+            for _ in progress(pool.imap_unordered(_run_job_with_detector, [(j, detector) for j in pending]),
+                              total=len(pending), desc=settings.recipe):
+                pass
+    else:
+        for job in progress(pending, desc=settings.recipe):
+            run_job(job, detector)
+    store = _merge(jobs, out, sources, settings, unknown, skipped)
+    _print_summary(store)
+    return store
+
+
+def _merge(jobs: list[VideoJob], out: Path, sources: list[str], settings: RecipeSettings, unknown: Counter,
+           skipped: list[str]) -> Path:
+    """Concatenate the part files into the store, then delete them."""
+    windows, rows, failed = [], [], []
+    frames = faceless = 0
+    for job in jobs:
+        with np.load(job.part) as part:
+            info = json.loads(str(part["info"]))
+            windows.append(part["windows"])
+        frames, faceless = frames + info["frames"], faceless + info["faceless"]
+        if "error" in info or not info["end_frames"]:
+            reason = info.get("error") or "no window with a face in every frame"
+            failed.append({"video": info["video"], "reason": reason})
+        rows += [{"label": info["label"], "subject": info["subject"], "source": info["source"], "video": info["video"],
+                  "end_frame": end, "stride": info["stride"]} for end in info["end_frames"]]
+    meta = {"recipe": settings.recipe, "settings": str(settings), "sources": sources, "videos": len(jobs),
+            "frames": frames, "frames_without_face": faceless, "skipped_videos": failed,
+            "unknown_labels": dict(unknown), "skipped_files": skipped,
+            "per_class": dict(Counter(r["label"] for r in rows)),
+            "per_source": dict(Counter(r["source"] for r in rows))}
+    store = write_store(out, np.concatenate(windows), rows, meta)
+    shutil.rmtree(out / "parts")
+    return store
+
+
+def _print_summary(store: Path) -> None:
+    """A table of windows per class and source, and what was skipped."""
+    meta = json.loads((store / "meta.json").read_text())
+    print(f"{meta['count']} windows from {meta['videos']} videos ({meta['frames']} frames, "
+          f"{meta['frames_without_face']} without a face)")
+    for title in ("per_class", "per_source"):
+        for name, count in sorted(meta[title].items()):
+            print(f"  {name:<12} {count:>7}")
+    if meta["skipped_videos"] or meta["unknown_labels"]:
+        print(f"skipped: {len(meta['skipped_videos'])} videos, unknown labels {meta['unknown_labels']} "
+              f"(details in {store / 'meta.json'})")
