@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip", type=int, help="frames skipped at the start of each video (default: the source's)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
     p.add_argument("--static-model", help="faceparty: the single-frame classifier (default: the shipped static)")
+    p.add_argument("--neutral", action="store_true",
+                   help="also take the first t frames of ckplus and kdefdyn sequences as a neutral window")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contempt", action="store_true")
     p.set_defaults(handler=run_data_build)
@@ -213,7 +215,7 @@ def run_data_build(args: argparse.Namespace) -> int:
 
     if args.recipe in RECIPES:
         static = args.static_model or ("static" if args.recipe == "faceparty" else None)
-        settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static)
+        settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral)
         print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
     kind, _, path = args.source[0].partition("=")

@@ -44,6 +44,8 @@ class RecipeSettings:
         skip: BigFaceX frames skipped at the start (None: each source's default).
         static_model: FaceParty's single-frame classifier (an ONNX path or shipped name) that finds peaks.
         peaks: windows per video for FaceParty and peak.
+        neutral: also take the first t frames of CK+ and KDEF-dyn sequences (which start neutral) as a
+            neutral window.
     """
 
     recipe: str = "bigfacex"
@@ -52,6 +54,7 @@ class RecipeSettings:
     skip: int | None = None
     static_model: str | None = None
     peaks: int = 3
+    neutral: bool = False
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
@@ -121,10 +124,15 @@ def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
     except AegisError as exc:
         crops, info["error"] = [], str(exc)
     t = job.settings.window
-    ends = [e for e in window_ends(job, crops) if all(c is not None for c in crops[e - t + 1:e + 1])]
+    ends = window_ends(job, crops)
+    labels = [job.video.label] * len(ends)
+    if job.settings.neutral and job.kind in LAST_WINDOW_SOURCES and len(crops) >= 2 * t and t - 1 not in ends:
+        ends, labels = [t - 1, *ends], ["neutral", *labels]
+    keep = [i for i, e in enumerate(ends) if all(c is not None for c in crops[e - t + 1:e + 1])]
+    ends, labels = [ends[i] for i in keep], [labels[i] for i in keep]
     windows = (np.stack([np.stack([c[margin] for c in crops[e - t + 1:e + 1]]) for e in ends]) if ends
                else np.empty((0, t, 48, 48), np.uint8))
-    info.update(frames=len(crops), faceless=sum(c is None for c in crops), end_frames=ends,
+    info.update(frames=len(crops), faceless=sum(c is None for c in crops), end_frames=ends, labels=labels,
                 stride=job.stride if job.settings.recipe == "bigfacex" else 0)
     tmp = job.part.with_name(job.part.stem + ".partial.npz")
     np.savez(tmp, windows=windows, info=np.array(json.dumps(info)))
@@ -187,8 +195,9 @@ def _merge(jobs: list[VideoJob], out: Path, sources: list[str], settings: Recipe
         if "error" in info or not info["end_frames"]:
             reason = info.get("error") or "no window with a face in every frame"
             failed.append({"video": info["video"], "reason": reason})
-        rows += [{"label": info["label"], "subject": info["subject"], "source": info["source"], "video": info["video"],
-                  "end_frame": end, "stride": info["stride"]} for end in info["end_frames"]]
+        rows += [{"label": label, "subject": info["subject"], "source": info["source"], "video": info["video"],
+                  "end_frame": end, "stride": info["stride"]}
+                 for end, label in zip(info["end_frames"], info["labels"], strict=True)]
     meta = {"recipe": settings.recipe, "settings": str(settings), "sources": sources, "videos": len(jobs),
             "frames": frames, "frames_without_face": faceless, "skipped_videos": failed,
             "unknown_labels": dict(unknown), "skipped_files": skipped,

@@ -150,3 +150,36 @@ def test_peak_recipe_takes_the_last_three_windows_of_ckplus(tmp_path):
         assert [line.split(",")[4] for line in f.read().splitlines()[1:]] == ["5", "6", "7"]
     assert [v["video"] for v in store.meta["skipped_videos"]] == ["S005_002"]
 
+
+
+def test_neutral_onset_window_for_sequences_that_start_neutral(tmp_path):
+    from test_ckplus import LAYOUT, _ckplus
+
+    root = _ckplus(tmp_path / "ck", LAYOUT[:1] + [("S006", "001", 12, True, "5")])
+    store = load_store(build_video_store([f"ckplus={root}"], tmp_path / "out", RecipeSettings("peak", neutral=True),
+                                         detector=SquareDetector()))
+    assert store.labels == ["disgust"] * 3 + ["neutral"] + ["happiness"] * 3  # 8 frames: too short for onset + peak
+
+
+def test_label_table_sources_and_kdef_names(tmp_path):
+    baum = tmp_path / "baum"
+    (baum / "S001").mkdir(parents=True)
+    for name in ("clip_a", "clip_b", "clip_c"):
+        write_video(baum / "S001" / f"{name}.mp4", [draw_frame([])] * 2)
+    (baum / "labels.csv").write_text("Clip Name,Emotion,Subject\nclip_a.mp4,Happiness,S001\nclip_b.mp4,Boredom,S001\n"
+                                     "clip_c.mp4,sad,S001\nclip_x.mp4,anger,S001\n")
+    videos, report = scan_source("baum1", baum)
+    assert [(v.video_id, v.label, v.subject) for v in videos] == [("clip_a", "happiness", "S001"),
+                                                                  ("clip_c", "sadness", "S001")]
+    assert report.unknown_labels == {"Boredom": 1} and "clip_x.mp4" in report.skipped[0]
+    (tmp_path / "xls").mkdir()
+    (tmp_path / "xls" / "labels.xlsx").write_bytes(b"PK")
+    with pytest.raises(AegisError, match="save it as CSV"):
+        scan_source("isafe", tmp_path / "xls")
+    kdef = tmp_path / "kdef"
+    kdef.mkdir()
+    for name in ("F01_HA.mp4", "M12AN.avi", "readme.mp4"):
+        write_file(kdef / name, b"x")
+    videos, report = scan_source("kdefdyn", kdef)
+    assert sorted((v.subject, v.label) for v in videos) == [("F01", "happiness"), ("M12", "anger")]
+    assert len(report.skipped) == 1

@@ -83,4 +83,4 @@ def read_frames(video: Video) -> Iterator[np.ndarray]:
 
 def _import_adapters() -> None:
     """Import the adapter modules so their decorators run."""
-    from aegis.data.sources import ckplus, folders  # noqa: F401
+    from aegis.data.sources import ckplus, folders, tables  # noqa: F401
