@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "for images=, the temporal default otherwise)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", help="window store folder")
-    where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops) or ckplus=PATH "
-                                        "(raw CK+ sequences through detection, crop and windows)")
+    where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops), fer2013=PATH "
+                                        "(class folders or fer2013.csv[#Training|PublicTest|PrivateTest]) or "
+                                        "ckplus=PATH (raw CK+ sequences through detection, crop and windows)")
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -218,14 +219,14 @@ def run_data_build(args: argparse.Namespace) -> int:
         settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral)
         print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
-    kind, _, path = args.source[0].partition("=")
-    if len(args.source) != 1 or kind != "images" or not path:
-        raise AegisError(f"the {args.recipe} recipe takes one --source images=PATH, got {args.source}")
-    if not Path(path).is_dir():
-        raise AegisError(f"no such folder: {path}")
+    if len(args.source) != 1:
+        raise AegisError(f"the {args.recipe} recipe takes one --source, got {args.source}")
     if args.recipe == "still":
-        out = build_still_store(path, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
+        out = build_still_store(args.source[0], args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
     else:
+        kind, _, path = args.source[0].partition("=")
+        if kind != "images" or not Path(path).is_dir():
+            raise AegisError(f"the sequence recipe takes --source images=FOLDER, got {args.source[0]!r}")
         out = build_sequence_store(path, args.out, frames=args.window, contempt=args.contempt)
     print(out)
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.images import scan_images
+from aegis.data.images import scan_stills
 from aegis.data.sources import scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
@@ -17,13 +17,13 @@ from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
-SOURCE_KINDS = ("images", "ckplus")
+SOURCE_KINDS = ("images", "fer2013", "ckplus")
 STATIC_MODEL = "static"
 
 
 def default_model_for(source: str | None) -> str | None:
     """The shipped model to use when none is given: the static one for still images, else the default."""
-    still = source is not None and source.partition("=")[0] == "images"
+    still = source is not None and source.partition("=")[0] in ("images", "fer2013")
     return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
@@ -43,16 +43,16 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
     return {**report, "skipped_labels": _count(np.array(store.labels)[~keep])}
 
 
-def evaluate_images(model: OnnxModel, root: str | Path) -> dict:
-    """Metrics over `<class>/*.png|jpg` face crops, each image used as it is (resized, repeated to t frames)."""
-    images, scan = scan_images(root, contempt="contempt" in model.classes)
+def evaluate_images(model: OnnxModel, source: str) -> dict:
+    """Metrics over face crops (images=PATH or fer2013=PATH), each used as it is (resized, repeated to t frames)."""
+    images, scan = scan_stills(source, contempt="contempt" in model.classes)
     if not images:
-        raise AegisError(f"no labelled images under {root} (expected <class>/*.png|jpg folders)")
+        raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
     lookup = {c: i for i, c in enumerate(model.classes)}
     h, w = model.info.input_size
     y_true, y_pred, unreadable = [], [], []
     for item in progress(images, desc="evaluate"):
-        grey = cv2.imread(str(item.path), cv2.IMREAD_GRAYSCALE)
+        grey = item.read_grey()
         if grey is None:
             unreadable.append(str(item.path))
             continue
@@ -105,9 +105,7 @@ def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = N
     kind, _, path = source.partition("=")
     if kind not in SOURCE_KINDS or not path:
         raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
-    if not Path(path).is_dir():
-        raise AegisError(f"no such folder: {path}")
-    return evaluate_images(model, path) if kind == "images" else evaluate_ckplus(model, path, detector)
+    return evaluate_ckplus(model, path, detector) if kind == "ckplus" else evaluate_images(model, source)
 
 
 def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:

@@ -53,3 +53,10 @@ def test_evaluate_source_rejects_unknown_kinds(tmp_path, tiny_model):
 def test_default_model_on_real_ckplus48_beats_chance():
     report = evaluate_source(OnnxModel(), f"images={shared_data('ckplus48')}")
     assert report["n"] == 807 and report["accuracy"] > 1 / 6
+
+
+def test_evaluate_fer2013_csv(tmp_path, tiny_model):
+    from test_stills import _fer_csv
+
+    report = evaluate_source(OnnxModel(tiny_model), f"fer2013={_fer_csv(tmp_path / 'f.csv')}#Training")
+    assert report["n"] == 2 and report["per_class"]["anger"]["n"] == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.images import scan_images
+from aegis.data.images import scan_images, scan_stills
 from aegis.data.stills import still_window
 from aegis.data.store import write_store
 from aegis.data.windows import stack_window
@@ -15,26 +15,27 @@ from aegis.errors import AegisError
 from aegis.progress import progress
 
 
-def build_still_store(source: str | Path, out: str | Path, frames: int = 5, seed: int = 0,
+def build_still_store(source: str, out: str | Path, frames: int = 5, seed: int = 0,
                       contempt: bool = False, size: int = 48) -> Path:
-    """Turn every labelled still under `source` into one drifting t-frame window (see `still_window`)."""
-    images, report = scan_images(source, contempt=contempt)
+    """Turn every labelled still of `source` (images=PATH or fer2013=PATH) into one drifting t-frame window."""
+    images, report = scan_stills(source, contempt=contempt)
     if not images:
-        raise AegisError(f"no labelled images under {source} (expected <class>/*.png|jpg folders)")
+        raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
     rng = np.random.default_rng(seed)
     windows = np.empty((len(images), frames, size, size), dtype=np.uint8)
     rows, unreadable = [], []
     for item in progress(images, desc="still windows"):
-        grey = cv2.imread(str(item.path), cv2.IMREAD_GRAYSCALE)
+        grey = item.read_grey()
         if grey is None:
             unreadable.append(str(item.path))
             continue
         grey = cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA)
         windows[len(rows)] = still_window(grey, frames, rng)
-        rows.append({"label": item.label, "subject": item.subject, "source": "images", "video": item.video,
+        rows.append({"label": item.label, "subject": item.subject, "source": source.partition("=")[0],
+                     "video": item.video,
                      "end_frame": item.frame, "stride": 0})
     meta = {
-        "recipe": "still", "sources": [str(source)], "seed": seed,
+        "recipe": "still", "sources": [source], "seed": seed,
         "unknown_labels": dict(report.unknown_labels), "skipped": report.skipped_files + unreadable,
     }
     return write_store(out, windows[: len(rows)], rows, meta)

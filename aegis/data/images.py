@@ -1,13 +1,18 @@
-"""Labelled still images in `<class>/*.png|jpg` folders (FER2013's Kaggle layout, CK+48)."""
+"""Labelled still images: `<class>/*.png|jpg` folders (FER2013's Kaggle layout, CK+48) or FER2013's CSV."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aegis.labels import canonical_label
+import cv2
+import numpy as np
+
+from aegis.errors import AegisError
+from aegis.labels import CLASSES, canonical_label
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _CKPLUS_NAME = re.compile(r"^(S\d+)_(\d+)_(\d+)$")
@@ -22,6 +27,11 @@ class LabelledImage:
     subject: str
     video: str
     frame: int
+    pixels: np.ndarray | None = None
+
+    def read_grey(self) -> np.ndarray | None:
+        """The image as grey uint8 (None if the file cannot be read)."""
+        return self.pixels if self.pixels is not None else cv2.imread(str(self.path), cv2.IMREAD_GRAYSCALE)
 
 
 @dataclass
@@ -57,3 +67,39 @@ def scan_images(root: str | Path, contempt: bool = False) -> tuple[list[Labelled
             else:
                 images.append(LabelledImage(path, label, path.stem, path.stem, 0))
     return images, report
+
+
+FER2013_USAGES = ("Training", "PublicTest", "PrivateTest")
+
+
+def scan_fer2013_csv(path: Path, usage: str = "Training") -> tuple[list[LabelledImage], ScanReport]:
+    """The rows of FER2013's original CSV (`emotion,pixels,Usage`; codes 0-6 in CLASSES order) of one usage."""
+    if usage not in FER2013_USAGES:
+        raise AegisError(f"FER2013 usage {usage!r} is not one of {FER2013_USAGES}")
+    images, report = [], ScanReport()
+    with path.open(newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if row.get("Usage", usage) != usage:
+                continue
+            try:
+                pixels = np.array(row["pixels"].split(), np.uint8).reshape(48, 48)
+                label = CLASSES[int(row["emotion"])]
+            except (KeyError, ValueError, IndexError):
+                report.skipped_files.append(f"{path}:{i + 2}")
+                continue
+            images.append(LabelledImage(path, label, f"{usage}_{i}", f"{usage}_{i}", 0, pixels))
+    return images, report
+
+
+def scan_stills(source: str, contempt: bool = False) -> tuple[list[LabelledImage], ScanReport]:
+    """Stills from `images=PATH` (class folders) or `fer2013=PATH` (class folders, or fer2013.csv[#Usage])."""
+    kind, _, path_text = source.partition("=")
+    path_text, _, usage = path_text.partition("#")
+    path = Path(path_text)
+    if kind not in ("images", "fer2013") or not path_text:
+        raise AegisError(f"expected images=PATH or fer2013=PATH, got {source!r}")
+    if kind == "fer2013" and path.suffix.lower() == ".csv" and path.is_file():
+        return scan_fer2013_csv(path, usage or "Training")
+    if not path.is_dir():
+        raise AegisError(f"no such folder: {path}")
+    return scan_images(path, contempt=contempt)
