@@ -213,6 +213,7 @@ def run_data_build(args: argparse.Namespace) -> int:
     """`aegis data build`: build a window store from a source."""
     from aegis.data.builders import build_sequence_store, build_still_store
     from aegis.data.recipes import RECIPES, RecipeSettings, build_video_store
+    from aegis.data.store import print_summary
 
     if args.recipe in RECIPES:
         static = args.static_model or ("static" if args.recipe == "faceparty" else None)
@@ -228,6 +229,7 @@ def run_data_build(args: argparse.Namespace) -> int:
         if kind != "images" or not Path(path).is_dir():
             raise AegisError(f"the sequence recipe takes --source images=FOLDER, got {args.source[0]!r}")
         out = build_sequence_store(path, args.out, frames=args.window, contempt=args.contempt)
+    print_summary(out)
     print(out)
     return 0
 

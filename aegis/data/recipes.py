@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.data.sources import Video, read_frames, scan_source, source_defaults
-from aegis.data.store import write_store
+from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
@@ -178,7 +178,7 @@ def build_video_store(sources: list[str], out: str | Path, settings: RecipeSetti
         for job in progress(pending, desc=settings.recipe):
             run_job(job, detector)
     store = _merge(jobs, out, sources, settings, unknown, skipped)
-    _print_summary(store)
+    print_summary(store)
     return store
 
 
@@ -206,16 +206,3 @@ def _merge(jobs: list[VideoJob], out: Path, sources: list[str], settings: Recipe
     store = write_store(out, np.concatenate(windows), rows, meta)
     shutil.rmtree(out / "parts")
     return store
-
-
-def _print_summary(store: Path) -> None:
-    """A table of windows per class and source, and what was skipped."""
-    meta = json.loads((store / "meta.json").read_text())
-    print(f"{meta['count']} windows from {meta['videos']} videos ({meta['frames']} frames, "
-          f"{meta['frames_without_face']} without a face)")
-    for title in ("per_class", "per_source"):
-        for name, count in sorted(meta[title].items()):
-            print(f"  {name:<12} {count:>7}")
-    if meta["skipped_videos"] or meta["unknown_labels"]:
-        print(f"skipped: {len(meta['skipped_videos'])} videos, unknown labels {meta['unknown_labels']} "
-              f"(details in {store / 'meta.json'})")

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class WindowStore:
     labels: list[str]
     subjects: list[str]
     videos: list[str]
+    sources: list[str]
     meta: dict
 
     def __len__(self) -> int:
@@ -68,8 +70,24 @@ def load_store(path: str | Path) -> WindowStore:
         labels=[r["label"] for r in rows],
         subjects=[r["subject"] for r in rows],
         videos=[r["video"] for r in rows],
+        sources=[r["source"] for r in rows],
         meta=json.loads((path / "meta.json").read_text()),
     )
+
+
+def print_summary(path: str | Path) -> None:
+    """A table of a store's windows per class and per source, and what its build skipped."""
+    store = load_store(path)
+    print(f"{len(store)} windows of {store.windows.shape[1]} frames from {len(set(store.videos))} videos"
+          + (f" ({store.meta['frames_without_face']} frames without a face)" if "frames_without_face" in store.meta
+             else ""))
+    for title, values in (("class", store.labels), ("source", store.sources)):
+        for name, count in sorted(Counter(values).items()):
+            print(f"  {title} {name:<12} {count:>7}")
+    skipped = len(store.meta.get("skipped_videos", [])) + len(store.meta.get("skipped", []))
+    if skipped or store.meta.get("unknown_labels"):
+        print(f"skipped: {skipped} videos or files, unknown labels {store.meta.get('unknown_labels', {})} "
+              f"(details in {Path(path) / 'meta.json'})")
 
 
 def _digest(windows: np.ndarray) -> str:

@@ -81,3 +81,25 @@ def test_fer2013_csv_by_usage(tmp_path):
     assert main(["data", "build", "--recipe", "still", "--source", f"fer2013={csv_path}#PublicTest",
                  "--out", str(tmp_path / "s")]) == 0
     assert load_store(tmp_path / "s").labels == ["neutral"]
+
+
+def test_images_adapter_groups_sequences(tmp_path):
+    from aegis.data.sources import scan_source
+
+    _image_tree(tmp_path)
+    videos, report = scan_source("images", tmp_path)
+    assert sorted((v.video_id, v.label, len(v.frames)) for v in videos) == [
+        ("S000_001", "anger", 1), ("S000_001", "happiness", 1), ("S001_001", "anger", 1), ("S001_001", "happiness", 1),
+        ("S002_001", "happiness", 1)]
+    assert report.unknown_labels == {"bored": 1}
+
+
+def test_images_adapter_orders_frames_of_a_sequence(tmp_path):
+    from aegis.data.sources import scan_source
+
+    (tmp_path / "sad").mkdir()
+    for frame in (12, 10, 11):
+        cv2.imwrite(str(tmp_path / "sad" / f"S020_002_000000{frame}.png"), np.zeros((8, 8), np.uint8))
+    (video,), _ = scan_source("images", tmp_path)
+    assert video.video_id == "S020_002" and video.subject == "S020"
+    assert [p.name[-6:-4] for p in video.frames] == ["10", "11", "12"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aegis.data.images import IMAGE_SUFFIXES
+from aegis.data.images import IMAGE_SUFFIXES, scan_images
 from aegis.data.sources import SourceReport, Video, register_source
 from aegis.labels import canonical_label
 from aegis.sources import VIDEO_SUFFIXES
@@ -84,3 +84,15 @@ def scan_enterface(root: Path, contempt: bool = False) -> tuple[list[Video], Sou
                 else:
                     report.skipped.append(f"{path}: not a video")
     return videos, report
+
+
+@register_source("images")
+def scan_image_sequences(root: Path, contempt: bool = False) -> tuple[list[Video], SourceReport]:
+    """`<class>/*.png|jpg` stills; CK+48-style names (Sxxx_yyy_frame) are grouped into their sequences."""
+    images, scan = scan_images(root, contempt=contempt)
+    grouped: dict[tuple[str, str], list] = {}
+    for item in images:
+        grouped.setdefault((item.video, item.label), []).append(item)
+    videos = [Video(video, items[0].subject, label, tuple(i.path for i in sorted(items, key=lambda i: i.frame)))
+              for (video, label), items in grouped.items()]
+    return videos, SourceReport(scan.unknown_labels, scan.skipped_files)
