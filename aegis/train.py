@@ -146,7 +146,6 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         torch.set_rng_state(ckpt["rng"])
     elif (out / "last.pt").is_file():
         raise AegisError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
-    generator = torch.Generator().manual_seed(cfg.seed + state["epoch"])
     log_path = out / "log.csv"
     if state["epoch"] == 0:
         log_path.write_text("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n")
@@ -155,9 +154,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         for group in optimizer.param_groups:
             group["lr"] = lr
         start = time.perf_counter()
+        generator = torch.Generator().manual_seed(cfg.seed * 10_000 + epoch)  # per epoch: resumes reproduce runs
         order = _epoch_order(train_idx, labels, cfg.balance, generator)
-        train_loss, train_acc = _train_epoch(model, optimizer, store.windows, labels, order, info, cfg,
-                                             generator, desc=f"epoch {epoch + 1}/{cfg.epochs}")
+        train_loss, train_acc = train_epoch(model, optimizer, store.windows, labels, order, info, generator,
+                                            cfg.batch, cfg.blur_aug, desc=f"epoch {epoch + 1}/{cfg.epochs}")
         val_loss, val_acc = evaluate_windows(_with_blur(model, cfg.input_blur), val_store.windows, val_labels,
                                              val_idx, info)
         seconds = time.perf_counter() - start
@@ -230,18 +230,18 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
     return summary
 
 
-def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
-                 order: np.ndarray, info: ModelInfo, cfg: TrainConfig, generator: torch.Generator,
-                 desc: str) -> tuple[float, float]:
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
+                order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64,
+                blur_aug: float = 0.0, desc: str = "train") -> tuple[float, float]:
     """One pass over `order` with augmentation; returns mean loss and accuracy."""
     model.train()
     total_loss, correct = 0.0, 0
-    starts = range(0, len(order), cfg.batch)
+    starts = range(0, len(order), batch)
     for i in progress(starts, desc=desc):
-        sel = np.sort(order[i:i + cfg.batch])
+        sel = np.sort(order[i:i + batch])
         x = augment(torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0), generator)
-        if cfg.blur_aug > 0:
-            x = random_blur(x, cfg.blur_aug, generator)
+        if blur_aug > 0:
+            x = random_blur(x, blur_aug, generator)
         x = model_input(x, info)
         y = torch.from_numpy(labels[sel])
         logits = model(x)

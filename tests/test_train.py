@@ -100,7 +100,7 @@ def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
     data = _store(tmp_path / "store")
     cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=3, batch=16,
                       threads=1)
-    real_epoch, calls = training._train_epoch, []
+    real_epoch, calls = training.train_epoch, []
 
     def dying_epoch(*args, **kwargs):
         calls.append(1)
@@ -108,14 +108,20 @@ def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real_epoch(*args, **kwargs)
 
-    monkeypatch.setattr(training, "_train_epoch", dying_epoch)
+    monkeypatch.setattr(training, "train_epoch", dying_epoch)
     with pytest.raises(KeyboardInterrupt):
         train(cfg)
     assert torch.load(tmp_path / "run" / "last.pt", weights_only=False)["state"]["epoch"] == 1
-    monkeypatch.setattr(training, "_train_epoch", real_epoch)
+    monkeypatch.setattr(training, "train_epoch", real_epoch)
     train(cfg, resume=True)
-    with open(tmp_path / "run" / "log.csv") as f:
-        assert [r["epoch"] for r in csv.DictReader(f)] == ["1", "2", "3"]
+    train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "straight")}))
+
+    def losses(run):
+        with open(tmp_path / run / "log.csv") as f:
+            return [(r["epoch"], r["train_loss"], r["val_loss"]) for r in csv.DictReader(f)]
+
+    assert [e for e, _, _ in losses("run")] == ["1", "2", "3"]
+    assert losses("run") == losses("straight")  # a resumed run retraces an uninterrupted one
 
 
 def test_kfold_covers_every_subject_once_and_never_leaks():
