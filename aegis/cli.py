@@ -98,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write the results here")
     p.set_defaults(handler=run_bench)
 
+    p = sub.add_parser("search", help="machine-driven design exploration of Nano networks (needs the train extra)")
+    p.add_argument("--space", choices=("nano",), default="nano")
+    p.add_argument("--data", required=True, help="window store (single-frame models use each window's last frame)")
+    p.add_argument("--out", default="runs/search-nano", help="folder for candidates.csv, pareto.csv, pareto.png")
+    p.add_argument("--max-params", type=_positive_int, default=250_000)
+    p.add_argument("--min-acc", type=float, default=0.0, help="accuracy target of the feasibility indicator")
+    p.add_argument("--budget-minutes", type=float, default=30.0)
+    p.add_argument("--proxy-epochs", type=_positive_int, default=3, help="training epochs per candidate")
+    p.add_argument("--max-candidates", type=_positive_int, help="stop after this many sampled candidates")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=_positive_int, default=2)
+    p.set_defaults(handler=run_search)
+
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
     p = data.add_parser("build", help="build a window store")
     p.add_argument("--recipe", choices=("bigfacex", "faceparty", "peak", "still", "sequence"), required=True,
@@ -180,6 +193,22 @@ def run_bench(args: argparse.Namespace) -> int:
             print(json.dumps(row))
     if args.json:
         args.json.write_text(json.dumps({"threads": args.threads, "runs": args.runs, "models": report}, indent=2))
+    return 0
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """`aegis search`: sample Nano architectures under the constraints and keep the Pareto front."""
+    _require_torch("search")
+    from aegis.search import SearchConfig, run_search
+
+    cfg = SearchConfig(data=args.data, out=args.out, max_params=args.max_params, min_acc=args.min_acc,
+                       budget_minutes=args.budget_minutes, proxy_epochs=args.proxy_epochs, seed=args.seed,
+                       threads=args.threads, max_candidates=args.max_candidates)
+    summary = run_search(cfg)
+    print(f"{summary['candidates']} candidates; Pareto front ({len(summary['front'])}):")
+    for row in summary["front"]:
+        print(f"  {row['candidate']:<8} {row['params']:>9,} params  val acc {row['val_acc']:.4f}  "
+              f"{row['latency_ms']:.3f} ms  feasible {row['feasible']}")
     return 0
 
 
