@@ -41,9 +41,13 @@ class Analyzer:
         self.settings = StreamSettings(detect_every=detect_every, smoothing=smoothing, threshold=threshold)
         self.tracker = tracker
 
-    def pipeline(self) -> FacePipeline:
-        """A fresh per-stream pipeline (its own tracks and windows) sharing this analyzer's model."""
-        return FacePipeline(self.model, self.detector, self.settings, self.tracker)
+    def pipeline(self, detector: Detector | None = None) -> FacePipeline:
+        """A fresh per-stream pipeline (its own tracks and windows) sharing this analyzer's model.
+
+        Give each concurrently running pipeline its own `detector` (OpenCV cascades are not shared across
+        threads); by default the analyzer's detector is used.
+        """
+        return FacePipeline(self.model, detector or self.detector, self.settings, self.tracker)
 
     def stream(self, source: str | int | Path | FrameSource, keep_image: bool = True) -> Iterator[FrameResult]:
         """Yield one FrameResult per frame of a video, GIF, image folder/glob or camera index.

@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
     p.set_defaults(handler=run_analyze)
 
+    p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes the app to the network")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
+    p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K")
+    p.add_argument("--smoothing", type=float, default=0.5)
+    p.add_argument("--threshold", type=float, default=0.4)
+    p.set_defaults(handler=run_live)
+
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
     p.add_argument("--model", required=True, help="registry name, e.g. timeconvnet-minixception")
     p.add_argument("--data", required=True, help="window store folder")
@@ -147,6 +157,32 @@ def run_analyze(args: argparse.Namespace) -> int:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
     print(f"{summary['frames']} frames, {len(summary['tracks'])} tracks, {summary['processing_fps']} FPS -> {args.out}")
+    return 0
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """`aegis live`: serve the page and the /ws frame protocol until Ctrl+C."""
+    import asyncio
+    import importlib.util
+
+    if importlib.util.find_spec("websockets") is None:
+        raise AegisError("`aegis live` needs websockets: pip install 'aegis-fer[live]'")
+    from aegis.analyzer import Analyzer
+    from aegis.app.server import LiveServer, run
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"aegis: warning: serving on {args.host}: anyone on your network can open the app and its camera "
+              "stream", file=sys.stderr)
+    try:
+        analyzer = Analyzer(model=args.model, detect_every=args.detect_every, smoothing=args.smoothing,
+                            threshold=args.threshold)
+    except ValueError as exc:
+        raise AegisError(str(exc)) from exc
+    print(f"AEGIS live on http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+    try:
+        asyncio.run(run(LiveServer(analyzer, camera=args.camera), args.host, args.port))
+    except OSError as exc:
+        raise AegisError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     return 0
 
 

@@ -1,0 +1,140 @@
+// AEGIS live page: camera frames go to /ws as JPEG, answers are drawn as emoji over each head.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const video = $("video"), remote = $("remote"), overlay = $("overlay"), ctx = overlay.getContext("2d");
+const LABELS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral", "uncertain"];
+const emoji = Object.fromEntries(LABELS.map((label) => {
+  const img = new Image();
+  img.src = `/emoji/${label}.png`;
+  return [label, img];
+}));
+const SEND_FPS = 15, MAX_WIDTH = 640;
+const capture = document.createElement("canvas");
+let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [];
+
+function showMessage(text) {
+  $("message").textContent = text;
+  $("message").hidden = !text;
+}
+
+function trackColour(id) {
+  const hue = (id * 0.618033988749895) % 1;
+  return `hsl(${Math.round(hue * 360)}, 85%, 55%)`;
+}
+
+function draw() {
+  const source = remote.hidden ? video : remote;
+  const w = source.clientWidth, h = source.clientHeight;
+  if (overlay.width !== w || overlay.height !== h) { overlay.width = w; overlay.height = h; }
+  ctx.clearRect(0, 0, w, h);
+  const sx = w / frameSize[0], sy = h / frameSize[1];
+  const mode = $("mode").value, scale = parseFloat($("size").value);
+  const big = document.body.classList.contains("contrast");
+  for (const face of lastFaces) {
+    const [x, y, bw, bh] = [face.box[0] * sx, face.box[1] * sy, face.box[2] * sx, face.box[3] * sy];
+    if ($("boxes").checked) {
+      ctx.strokeStyle = trackColour(face.track_id);
+      ctx.lineWidth = 3;
+      ctx.strokeRect(x, y, bw, bh);
+    }
+    let top = y;
+    if (mode !== "text") {
+      const size = Math.max(24, Math.min(160, 0.8 * bw * scale));
+      const ey = Math.max(0, y - size - 6);
+      ctx.drawImage(emoji[face.label] || emoji.uncertain, x + bw / 2 - size / 2, ey, size, size);
+      top = ey;
+    }
+    if (mode !== "emoji") {
+      const text = face.label === "uncertain" ? "uncertain" : `${face.label} ${Math.round(face.confidence * 100)}%`;
+      ctx.font = `${big ? 28 : 18}px system-ui, sans-serif`;
+      const tw = ctx.measureText(text).width;
+      ctx.fillStyle = big ? "#ff0" : "rgba(255,255,255,0.85)";
+      ctx.fillRect(x, Math.max(0, top - (big ? 34 : 24)), tw + 10, big ? 32 : 22);
+      ctx.fillStyle = "#000";
+      ctx.fillText(text, x + 5, Math.max(big ? 26 : 17, top - (big ? 10 : 7)));
+    }
+  }
+  requestAnimationFrame(draw);
+}
+
+function updateStats(latency) {
+  const now = performance.now();
+  answered = answered.filter((t) => now - t < 2000);
+  answered.push(now);
+  $("fps").textContent = (answered.length / 2).toFixed(1);
+  $("latency").textContent = latency.toFixed(0);
+}
+
+function onAnswer(event) {
+  if (typeof event.data !== "string") {  // server camera: a JPEG frame
+    const url = URL.createObjectURL(event.data);
+    remote.onload = () => { URL.revokeObjectURL(url); frameSize = [remote.naturalWidth, remote.naturalHeight]; };
+    remote.src = url;
+    return;
+  }
+  const reply = JSON.parse(event.data);
+  if (reply.error) { showMessage(reply.error); return; }
+  if (!("faces" in reply)) return;
+  lastFaces = reply.faces;
+  const sent = sentAt.get(reply.frame);
+  updateStats(sent === undefined ? reply.latency_ms : performance.now() - sent);
+  for (const key of sentAt.keys()) if (key <= reply.frame) sentAt.delete(key);
+}
+
+let frameIndex = 0;
+function sendFrame() {
+  if (!socket || socket.readyState !== WebSocket.OPEN || !video.videoWidth) return;
+  if (socket.bufferedAmount > 0) return;  // the network is behind: skip; the server keeps only the newest frame
+  const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+  capture.width = Math.round(video.videoWidth * scale);
+  capture.height = Math.round(video.videoHeight * scale);
+  capture.getContext("2d").drawImage(video, 0, 0, capture.width, capture.height);
+  frameSize = [capture.width, capture.height];
+  const index = frameIndex++;
+  capture.toBlob((blob) => {
+    if (!blob || socket.readyState !== WebSocket.OPEN) return;
+    sentAt.set(index, performance.now());
+    socket.send(blob);
+  }, "image/jpeg", 0.8);
+}
+
+function connect(onOpen) {
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket.binaryType = "blob";
+  socket.onmessage = onAnswer;
+  socket.onopen = () => { sendSettings(); onOpen(); };
+  socket.onclose = () => showMessage("The connection to the AEGIS server closed; reload the page to reconnect.");
+}
+
+function sendSettings() {
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ smoothing: parseFloat($("smoothing").value) }));
+  }
+}
+
+async function start() {
+  $("contrast").addEventListener("change", (e) => document.body.classList.toggle("contrast", e.target.checked));
+  $("smoothing").addEventListener("change", sendSettings);
+  const config = await (await fetch("/config.json")).json();
+  requestAnimationFrame(draw);
+  if (config.camera) {
+    video.hidden = true;
+    remote.hidden = false;
+    connect(() => {});
+    return;
+  }
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    showMessage("This browser cannot use a camera here: open the page on http://localhost or over https.");
+    return;
+  }
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (err) {
+    showMessage("No camera is available, or permission to use it was denied: allow the camera and reload.");
+    return;
+  }
+  connect(() => setInterval(sendFrame, 1000 / SEND_FPS));
+}
+
+start();

@@ -1,0 +1,178 @@
+"""The live server's protocol, robustness and privacy, with a Python WebSocket client on loopback."""
+
+import asyncio
+import json
+import re
+import threading
+import urllib.request
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_data
+from synthetic import SquareDetector, draw_frame
+
+pytest.importorskip("websockets")
+from websockets.sync.client import connect  # noqa: E402
+
+from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.app.server import LiveServer  # noqa: E402
+from aegis.app.session import MAX_FRAME_BYTES  # noqa: E402
+from aegis.sources import open_source  # noqa: E402
+
+
+def _jpeg(frame: np.ndarray) -> bytes:
+    return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+
+
+def _start(server: LiveServer):
+    """Run the server on a free loopback port in a thread; returns (port, stop)."""
+    loop, ready, box = asyncio.new_event_loop(), threading.Event(), {}
+
+    async def main():
+        box["stop"] = asyncio.get_running_loop().create_future()
+        async with server.serve("127.0.0.1", 0) as ws_server:
+            box["port"] = ws_server.sockets[0].getsockname()[1]
+            ready.set()
+            await box["stop"]
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+
+    def stop():
+        loop.call_soon_threadsafe(box["stop"].set_result, None)
+        thread.join(10)
+
+    return box["port"], stop
+
+
+@pytest.fixture
+def synthetic_server(tiny_model):
+    server = LiveServer(Analyzer(model=tiny_model, smoothing=0.0), detector_factory=SquareDetector)
+    port, stop = _start(server)
+    yield server, port
+    stop()
+
+
+def test_page_assets_and_emoji_are_served(synthetic_server):
+    _, port = synthetic_server
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+    js = urllib.request.urlopen(f"http://127.0.0.1:{port}/app.js", timeout=5).read().decode()
+    assert 'id="overlay"' in page and "/app.js" in page and "getUserMedia" in js and "/ws" in js
+    assert not re.search(r"https?://\w", page + js), "the page must load nothing from elsewhere (no CDN)"
+    png = urllib.request.urlopen(f"http://127.0.0.1:{port}/emoji/happiness.png", timeout=5).read()
+    assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED).shape == (128, 128, 4)
+    config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config.json", timeout=5).read())
+    assert config["camera"] is False
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/etc/passwd", timeout=5)
+
+
+def test_answer_schema_and_stable_tracks(synthetic_server):
+    _, port = synthetic_server
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        replies = []
+        for i in range(6):
+            ws.send(_jpeg(draw_frame([("red", (30 + 5 * i, 40, 70, 70)), ("blue", (200, 120, 60, 60))])))
+            replies.append(json.loads(ws.recv(timeout=10)))
+    assert [r["frame"] for r in replies] == list(range(6))
+    for reply in replies:
+        assert set(reply) == {"frame", "faces", "latency_ms"} and reply["latency_ms"] >= 0
+        assert sorted(f["track_id"] for f in reply["faces"]) == [1, 2]
+        for face in reply["faces"]:
+            assert set(face) == {"track_id", "box", "label", "confidence", "probs"}
+            assert len(face["box"]) == 4 and len(face["probs"]) == 7
+            assert face["label"] in (*face["probs"], "uncertain")
+    red = [next(f for f in r["faces"] if f["box"][1] < 60)["track_id"] for r in replies]
+    assert len(set(red)) == 1
+
+
+def test_bad_payloads_get_errors_and_the_connection_survives(synthetic_server):
+    _, port = synthetic_server
+    with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+        ws.send(b"GIF89a not a jpeg")
+        assert "JPEG" in json.loads(ws.recv(timeout=5))["error"]
+        ws.send(b"\xff\xd8\xff" + b"\x00" * 100)
+        assert "decoded" in json.loads(ws.recv(timeout=5))["error"]
+        ws.send(b"\xff\xd8\xff" + b"\x00" * (MAX_FRAME_BYTES + 10))
+        assert "limit" in json.loads(ws.recv(timeout=5))["error"]
+        ws.send("{not json")
+        assert "JSON" in json.loads(ws.recv(timeout=5))["error"]
+        ws.send(json.dumps({"smoothing": 0.3}))
+        assert json.loads(ws.recv(timeout=5))["settings"]["smoothing"] == 0.3
+        ws.send(json.dumps({"smoothing": 7}))
+        assert "smoothing" in json.loads(ws.recv(timeout=5))["error"]
+        ws.send(_jpeg(draw_frame([("red", (50, 50, 60, 60))])))
+        assert len(json.loads(ws.recv(timeout=10))["faces"]) == 1
+
+
+def test_stale_frames_are_dropped_and_the_newest_is_answered(synthetic_server):
+    _, port = synthetic_server
+    frame = _jpeg(draw_frame([("red", (50, 50, 60, 60))]))
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        for _ in range(40):
+            ws.send(frame)
+        replies = []
+        while not replies or replies[-1]["frame"] != 39:
+            replies.append(json.loads(ws.recv(timeout=20)))
+    assert len(replies) < 40 and [r["frame"] for r in replies] == sorted(r["frame"] for r in replies)
+
+
+def test_clients_have_their_own_state_and_it_goes_when_they_close(synthetic_server):
+    server, port = synthetic_server
+    frames = [_jpeg(draw_frame([("red", (30 + 3 * i, 40, 70, 70))])) for i in range(12)]
+    with connect(f"ws://127.0.0.1:{port}/ws") as a, connect(f"ws://127.0.0.1:{port}/ws") as b:
+        for frame in frames:
+            a.send(frame)
+            assert json.loads(a.recv(timeout=10))["faces"][0]["track_id"] == 1
+        b.send(frames[0])
+        assert json.loads(b.recv(timeout=10))["faces"][0]["track_id"] == 1
+        assert len(server.sessions) == 2
+        for session in server.sessions:  # privacy: no more than t crops per track are held
+            assert all(len(w) <= session.pipeline.model.info.frames for w in session.pipeline.windows.values())
+    for _ in range(50):
+        if not server.sessions:
+            break
+        threading.Event().wait(0.05)
+    assert not server.sessions
+
+
+def test_a_session_writes_no_file(synthetic_server, tmp_path, monkeypatch):
+    import builtins
+    import os
+
+    _, port = synthetic_server
+    written = []
+    real_open = builtins.open
+
+    def watching_open(file, mode="r", *args, **kwargs):
+        if any(m in mode for m in "wax+"):
+            written.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", watching_open)
+    monkeypatch.setattr(cv2, "imwrite", lambda *a, **k: written.append(str(a[0])))
+    before = set(os.listdir(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        for i in range(5):
+            ws.send(_jpeg(draw_frame([("red", (30 + 5 * i, 40, 70, 70))])))
+            json.loads(ws.recv(timeout=10))
+    assert written == [] and set(os.listdir(tmp_path)) == before
+
+
+@pytest.mark.real_data
+def test_real_frames_keep_two_track_ids(tiny_model):
+    path = shared_data("videos") / "head-pose-face-detection-female-and-male.gif"
+    server = LiveServer(Analyzer(model=tiny_model))
+    port, stop = _start(server)
+    try:
+        ids = []
+        with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            for frame in list(open_source(path))[:12]:
+                ws.send(_jpeg(frame))
+                ids.append(sorted(f["track_id"] for f in json.loads(ws.recv(timeout=20))["faces"]))
+        assert ids[0] == [1, 2] and sum(i == [1, 2] for i in ids) >= 10
+    finally:
+        stop()
