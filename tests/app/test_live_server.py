@@ -1,6 +1,5 @@
 """The live server's protocol, robustness and privacy, with a Python WebSocket client on loopback."""
 
-import asyncio
 import json
 import re
 import threading
@@ -10,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import shared_data
+from live_helpers import start_server
 from synthetic import SquareDetector, draw_frame
 
 pytest.importorskip("websockets")
@@ -25,32 +25,10 @@ def _jpeg(frame: np.ndarray) -> bytes:
     return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
 
 
-def _start(server: LiveServer):
-    """Run the server on a free loopback port in a thread; returns (port, stop)."""
-    loop, ready, box = asyncio.new_event_loop(), threading.Event(), {}
-
-    async def main():
-        box["stop"] = asyncio.get_running_loop().create_future()
-        async with server.serve("127.0.0.1", 0) as ws_server:
-            box["port"] = ws_server.sockets[0].getsockname()[1]
-            ready.set()
-            await box["stop"]
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-
-    def stop():
-        loop.call_soon_threadsafe(box["stop"].set_result, None)
-        thread.join(10)
-
-    return box["port"], stop
-
-
 @pytest.fixture
 def synthetic_server(tiny_model):
     server = LiveServer(Analyzer(model=tiny_model, smoothing=0.0), detector_factory=SquareDetector)
-    port, stop = _start(server)
+    port, stop = start_server(server)
     yield server, port
     stop()
 
@@ -167,7 +145,7 @@ def test_a_session_writes_no_file(synthetic_server, tmp_path, monkeypatch):
 def test_real_frames_keep_two_track_ids(tiny_model):
     path = shared_data("videos") / "head-pose-face-detection-female-and-male.gif"
     server = LiveServer(Analyzer(model=tiny_model))
-    port, stop = _start(server)
+    port, stop = start_server(server)
     try:
         ids = []
         with connect(f"ws://127.0.0.1:{port}/ws") as ws:

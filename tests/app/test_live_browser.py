@@ -1,0 +1,72 @@
+"""End to end in a real browser: headless Chromium with a fake camera playing a real clip, driven by Playwright.
+
+Skips (never passes) when Chromium, Playwright or the real clips are not there. The screenshot is kept in
+out/test-artifacts/live-browser.png.
+"""
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_data
+from live_helpers import start_server
+
+pytest.importorskip("websockets")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.app.server import LiveServer  # noqa: E402
+from aegis.sources import open_source  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"
+
+
+def write_y4m(frames: list[np.ndarray], path: Path, fps: int = 15) -> Path:
+    """Frames as a raw YUV 4:2:0 .y4m file, the format Chromium's fake camera plays."""
+    h, w = frames[0].shape[:2]
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            f.write(b"FRAME\n")
+            f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
+
+
+@pytest.mark.real_data
+def test_overlay_appears_over_the_face_in_chromium(tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    clip = shared_data("videos") / "head-pose-face-detection-male.gif"
+    frames = [cv2.resize(f, (640, 360)) for f in open_source(clip)]
+    camera = write_y4m(frames * 3, tmp_path / "camera.y4m")
+    server = LiveServer(Analyzer())
+    port, stop = start_server(server)
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            page = browser.new_page(viewport={"width": 800, "height": 700})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function("() => lastFaces.length > 0", timeout=30_000)
+            page.wait_for_timeout(500)
+            found = page.evaluate("""() => {
+                const face = lastFaces[0], sx = overlay.width / frameSize[0], sy = overlay.height / frameSize[1];
+                const x = Math.max(0, Math.floor(face.box[0] * sx)), w = Math.ceil(face.box[2] * sx);
+                const top = Math.max(0, Math.floor(face.box[1] * sy - face.box[2] * sx));
+                const h = Math.max(1, Math.floor(face.box[1] * sy) - top + 4);
+                const pixels = ctx.getImageData(x, top, w, h).data;
+                let opaque = 0;
+                for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 200) opaque++;
+                return {opaque, label: face.label, fps: document.getElementById("fps").textContent};
+            }""")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "live-browser.png"))
+            browser.close()
+    finally:
+        stop()
+    assert found["opaque"] > 200, found  # the emoji is drawn in the region just above the face box
