@@ -1,0 +1,109 @@
+"""Soak test of `aegis live` on loopback: N concurrent clients send real frames at a fixed rate.
+
+    python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--json FILE]
+
+It starts the server in a subprocess and records its resident memory once the clients have run for
+`--warmup` seconds (the start of the steady state) and at the end, and the round-trip latency of every
+answered frame (p50, p95). Bounded in time; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from websockets.sync.client import connect
+
+from aegis.sources import open_source
+
+VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies: list[float], stats: dict) -> None:
+    """Send frames at `fps` for `seconds`; record the round trip of each answered frame."""
+    sent: dict[int, float] = {}
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        def receive() -> None:
+            try:
+                for message in ws:
+                    reply = json.loads(message)
+                    if "frame" in reply and reply["frame"] in sent:
+                        latencies.append((time.perf_counter() - sent.pop(reply["frame"])) * 1e3)
+                        stats["answered"] += 1
+            except Exception:  # the socket closes at the end of the run
+                return
+
+        reader = threading.Thread(target=receive, daemon=True)
+        reader.start()
+        start, i = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            sent[i] = time.perf_counter()
+            ws.send(frames[i % len(frames)])
+            stats["sent"] += 1
+            i += 1
+            time.sleep(max(0.0, start + i / fps - time.perf_counter()))
+        time.sleep(1.0)
+    reader.join(2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--fps", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before the start memory")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "aegis.cli", "live", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        server.stdout.readline()  # "AEGIS live on ..."
+        time.sleep(1.0)
+        clips = sorted(VIDEOS.glob("head-pose-*.gif"))
+        frames = [cv2.imencode(".jpg", cv2.resize(f, (640, 480)))[1].tobytes() for c in clips for f in open_source(c)]
+        latencies: list[float] = []
+        stats = {"sent": 0, "answered": 0}
+        threads = [threading.Thread(target=client, args=(port, frames, args.seconds, args.fps, latencies, stats))
+                   for _ in range(args.clients)]
+        for t in threads:
+            t.start()
+        time.sleep(min(args.warmup, args.seconds / 2))
+        rss_start = rss_mb(server.pid)
+        for t in threads:
+            t.join()
+        rss_end = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+    lat = np.array(latencies)
+    report = {"clients": args.clients, "fps_per_client": args.fps, "seconds": args.seconds, **stats,
+              "rss_mb_start": round(rss_start, 1), "rss_mb_end": round(rss_end, 1),
+              "rss_growth": round(rss_end / rss_start - 1, 3),
+              "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,
+              "latency_ms_p95": round(float(np.percentile(lat, 95)), 1) if len(lat) else None}
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
