@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
     p.set_defaults(handler=run_analyze)
 
+    p = sub.add_parser("clip", help="the emotion of each clip's main person, with the per-track vote")
+    p.add_argument("sources", nargs="+", help="video files, GIFs or image folders")
+    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--json", type=Path, help="write the results here")
+    p.add_argument("--c-freq", type=float, default=1.0, help="priority of how often a face appears")
+    p.add_argument("--c-size", type=float, default=1.0, help="priority of how large a face is")
+    p.add_argument("--c-prob", type=float, default=0.5, help="priority of the detection score")
+    p.set_defaults(handler=run_clip)
+
     p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes the app to the network")
     p.add_argument("--port", type=int, default=8000)
@@ -157,6 +166,25 @@ def run_analyze(args: argparse.Namespace) -> int:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
     print(f"{summary['frames']} frames, {len(summary['tracks'])} tracks, {summary['processing_fps']} FPS -> {args.out}")
+    return 0
+
+
+def run_clip(args: argparse.Namespace) -> int:
+    """`aegis clip`: main-face voting and a clip label per source."""
+    from aegis.analyzer import Analyzer
+    from aegis.clips.clip import classify_clip
+    from aegis.clips.voting import VoteSettings
+
+    analyzer = Analyzer(model=args.model)
+    settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
+    reports = []
+    for source in args.sources:
+        report = classify_clip(analyzer, source, settings)
+        reports.append(report)
+        weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
+        print(f"{source}: {report['label'] or 'no face'} (main track {report['main_track']}; weights {weights})")
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=2))
     return 0
 
 

@@ -34,10 +34,14 @@ class FaceResult:
 
 @dataclass
 class FrameResult:
-    """All faces of one frame, with per-stage times in ms; a frame with no face has an empty `faces`."""
+    """All faces of one frame, with per-stage times in ms; a frame with no face has an empty `faces`.
+
+    `frame_size` is the frame's (height, width).
+    """
 
     index: int
     time_s: float
     faces: list[FaceResult]
     speed: dict[str, float] = field(default_factory=dict)
     image: np.ndarray | None = None
+    frame_size: tuple[int, int] = (0, 0)

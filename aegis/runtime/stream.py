@@ -83,7 +83,7 @@ class FacePipeline:
         t4 = time.perf_counter()
         faces = [self._face(track, p) for track, p in zip(tracks, probs, strict=True)]
         speed.update(detect=(t1 - t0) * 1e3, track=(t2 - t1) * 1e3, crop=(t3 - t2) * 1e3, model=(t4 - t3) * 1e3)
-        return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed)
+        return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
     def _detect(self, grey: np.ndarray) -> list[Detection]:
         """Detect faces, then look again (at other roll angles) where a live track found no detection."""
