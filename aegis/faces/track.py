@@ -101,9 +101,10 @@ class Tracker:
         self._expire()
         return [t for t in self.tracks if t.missed == 0]
 
-    def predicted_boxes(self) -> list[np.ndarray]:
-        """Where each track's box will be in the next frame, by its velocity."""
-        return [np.concatenate([t.box[:2] + t.velocity * (0.8 if t.missed else 1.0), t.box[2:]]) for t in self.tracks]
+    def predicted_boxes(self, max_missed: int | None = None) -> list[np.ndarray]:
+        """Where each track (lost for at most `max_missed` frames) will be in the next frame, by its velocity."""
+        return [np.concatenate([t.box[:2] + t.velocity * (0.8 if t.missed else 1.0), t.box[2:]])
+                for t in self.tracks if max_missed is None or t.missed <= max_missed]
 
     def _advance(self) -> None:
         """Move every box one frame along its velocity; the velocity of a lost track decays."""

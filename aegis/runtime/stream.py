@@ -14,6 +14,8 @@ from aegis.faces.track import Tracker, TrackerSettings, centre_distance
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
 
+NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
+
 
 @dataclass(frozen=True)
 class StreamSettings:
@@ -86,9 +88,9 @@ class FacePipeline:
         return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
     def _detect(self, grey: np.ndarray) -> list[Detection]:
-        """Detect faces, then look again (at other roll angles) where a live track found no detection."""
+        """Detect faces, then look again (at other roll angles) where a recently seen track found no detection."""
         detections = self.detector(grey)
-        for box in self.tracker.predicted_boxes():
+        for box in self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED):
             if all(centre_distance(box, np.array(d.box, float)) > 0.5 for d in detections):
                 detections += self.detector.near(grey, tuple(int(round(v)) for v in box))
         return detections
