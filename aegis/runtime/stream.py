@@ -10,7 +10,7 @@ import numpy as np
 from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import Detection, Detector
-from aegis.faces.track import Tracker, TrackerSettings, centre_distance
+from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
 
@@ -60,7 +60,6 @@ class FacePipeline:
     def process(self, frame: np.ndarray, index: int | None = None, time_s: float = 0.0) -> FrameResult:
         """Run one frame (BGR or grey uint8) through the pipeline."""
         index = self._count if index is None else index
-        speed: dict[str, float] = {}
         t0 = time.perf_counter()
         grey = to_grey(frame)
         if self._count % self.settings.detect_every == 0:
@@ -84,7 +83,7 @@ class FacePipeline:
         probs = self.model(np.stack(batch)) if batch else np.empty((0, len(self.model.classes)), np.float32)
         t4 = time.perf_counter()
         faces = [self._face(track, p) for track, p in zip(tracks, probs, strict=True)]
-        speed.update(detect=(t1 - t0) * 1e3, track=(t2 - t1) * 1e3, crop=(t3 - t2) * 1e3, model=(t4 - t3) * 1e3)
+        speed = {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "crop": (t3 - t2) * 1e3, "model": (t4 - t3) * 1e3}
         return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
     def _detect(self, grey: np.ndarray) -> list[Detection]:
@@ -95,7 +94,7 @@ class FacePipeline:
                 detections += self.detector.near(grey, tuple(int(round(v)) for v in box))
         return detections
 
-    def _face(self, track, probs: np.ndarray) -> FaceResult:
+    def _face(self, track: Track, probs: np.ndarray) -> FaceResult:
         """Smooth a track's probabilities and label them."""
         alpha = self.settings.smoothing
         previous = self.smoothed.get(track.track_id)
