@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--data", help="window store folder")
     where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops), fer2013=PATH "
                                         "(class folders or fer2013.csv[#Training|PublicTest|PrivateTest]) or "
-                                        "ckplus=PATH (raw CK+ sequences through detection, crop and windows)")
+                                        "ckplus=PATH (raw CK+ sequences through detection, crop and windows), "
+                                        "or a video dataset (videos, afew, enterface, baum1, kdefdyn, isafe) "
+                                        "scored per clip")
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -226,6 +228,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
         print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if "clip_accuracy" in report:
+        print(f"clip accuracy {report['clip_accuracy']:.4f} over {report['clips']} clips; "
+              f"no face found in {report['no_face']}")
     if "sequence_accuracy" in report:
         print(f"sequence accuracy {report['sequence_accuracy']:.4f} over {report['sequences']} sequences; "
               f"no face found in {report['no_face']}")

@@ -7,8 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.clips.clip import clip_decision
 from aegis.data.images import scan_stills
-from aegis.data.sources import scan_source
+from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.faces.detect import Detector, HaarDetector
@@ -17,7 +18,7 @@ from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
-SOURCE_KINDS = ("images", "fer2013", "ckplus")
+SOURCE_KINDS = ("images", "fer2013", "ckplus", "videos", "afew", "enterface", "baum1", "kdefdyn", "isafe")
 STATIC_MODEL = "static"
 
 
@@ -100,12 +101,44 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
             "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
 
 
+def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Detector | None = None) -> dict:
+    """Clip-level metrics over labelled videos: main-face voting, then the clip label (`clip_decision`)."""
+    videos, scan = scan_source(kind, root, contempt="contempt" in model.classes)
+    if not videos:
+        raise AegisError(f"no labelled videos in {kind}={root}")
+    lookup = {c: i for i, c in enumerate(model.classes)}
+    detector = detector or HaarDetector()
+    y_true, y_pred, no_face, unreadable = [], [], [], []
+    for video in progress(videos, desc=kind):
+        pipeline = FacePipeline(model, detector)
+        try:
+            results = [pipeline.process(frame) for frame in read_frames(video) if frame is not None]
+        except AegisError as exc:
+            unreadable.append(f"{video.video_id}: {exc}")
+            continue
+        decision = clip_decision(results, model.classes) if results else {"label": None}
+        if decision["label"] is None:
+            no_face.append(video.video_id)
+            continue
+        y_true.append(lookup[video.label])
+        y_pred.append(lookup[decision["label"]])
+    report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
+    correct = sum(t == p for t, p in zip(y_true, y_pred, strict=True))
+    return {**report, "clip_accuracy": correct / len(videos), "clips": len(videos), "no_face": len(no_face),
+            "no_face_clips": no_face, "unreadable": unreadable, "skipped": scan.skipped,
+            "skipped_labels": dict(scan.unknown_labels), "method": "main-face voting + mean probability"}
+
+
 def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None) -> dict:
     """Evaluate on a raw source given as KIND=PATH."""
     kind, _, path = source.partition("=")
     if kind not in SOURCE_KINDS or not path:
         raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
-    return evaluate_ckplus(model, path, detector) if kind == "ckplus" else evaluate_images(model, source)
+    if kind in ("images", "fer2013"):
+        return evaluate_images(model, source)
+    if kind == "ckplus":
+        return evaluate_ckplus(model, path, detector)
+    return evaluate_clips(model, kind, path, detector)
 
 
 def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:

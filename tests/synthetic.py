@@ -72,3 +72,14 @@ def write_truncated_avi(path: Path, frames: int = 30) -> Path:
     writer.release()
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     return path
+
+
+def write_fer_csv(path: Path) -> Path:
+    """A tiny FER2013 CSV: two Training rows, one PublicTest, one PrivateTest and one broken row."""
+    rng = np.random.default_rng(0)
+    lines = ["emotion,pixels,Usage"]
+    for emotion, usage in ((3, "Training"), (0, "Training"), (6, "PublicTest"), (4, "PrivateTest")):
+        lines.append(f"{emotion},{' '.join(map(str, rng.integers(0, 255, 48 * 48)))},{usage}")
+    lines.append("9,1 2 3,Training")  # a broken row
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -46,7 +46,7 @@ def test_evaluate_images_uses_folder_labels(tmp_path, tiny_model):
 
 def test_evaluate_source_rejects_unknown_kinds(tmp_path, tiny_model):
     with pytest.raises(AegisError, match="KIND=PATH"):
-        evaluate_source(OnnxModel(tiny_model), f"afew={tmp_path}")
+        evaluate_source(OnnxModel(tiny_model), f"lfw={tmp_path}")
 
 
 @pytest.mark.real_data
@@ -56,7 +56,20 @@ def test_default_model_on_real_ckplus48_beats_chance():
 
 
 def test_evaluate_fer2013_csv(tmp_path, tiny_model):
-    from test_stills import _fer_csv
+    from synthetic import write_fer_csv
 
-    report = evaluate_source(OnnxModel(tiny_model), f"fer2013={_fer_csv(tmp_path / 'f.csv')}#Training")
+    report = evaluate_source(OnnxModel(tiny_model), f"fer2013={write_fer_csv(tmp_path / 'f.csv')}#Training")
     assert report["n"] == 2 and report["per_class"]["anger"]["n"] == 1
+
+
+def test_evaluate_video_clips_by_main_face(tmp_path, tiny_model):
+    from synthetic import SquareDetector, draw_frame, write_file, write_video
+
+    (tmp_path / "happy").mkdir()
+    (tmp_path / "sad").mkdir()
+    write_video(tmp_path / "happy" / "a.mp4", [draw_frame([("red", (40, 40, 70, 70))])] * 6)
+    write_video(tmp_path / "sad" / "b.mp4", [draw_frame([])] * 4)
+    write_file(tmp_path / "sad" / "c.mp4", b"\x00broken" * 30)
+    report = evaluate_source(OnnxModel(tiny_model), f"videos={tmp_path}", detector=SquareDetector())
+    assert report["clips"] == 3 and report["n"] == 1 and report["no_face_clips"] == ["sad/b"]
+    assert len(report["unreadable"]) == 1 and report["clip_accuracy"] in (0.0, 1 / 3)

@@ -1,5 +1,6 @@
 import cv2
 import numpy as np
+from synthetic import write_fer_csv
 
 from aegis.cli import main
 from aegis.data.images import scan_images
@@ -59,20 +60,10 @@ def test_sequence_recipe_regroups_consecutive_frames(tmp_path):
     assert store.videos[:3] == ["S010_004"] * 3 and store.subjects[3] == "S011"
 
 
-def _fer_csv(path):
-    rng = np.random.default_rng(0)
-    lines = ["emotion,pixels,Usage"]
-    for emotion, usage in ((3, "Training"), (0, "Training"), (6, "PublicTest"), (4, "PrivateTest")):
-        lines.append(f"{emotion},{' '.join(map(str, rng.integers(0, 255, 48 * 48)))},{usage}")
-    lines.append("9,1 2 3,Training")  # a broken row
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def test_fer2013_csv_by_usage(tmp_path):
     from aegis.data.images import scan_stills
 
-    csv_path = _fer_csv(tmp_path / "fer2013.csv")
+    csv_path = write_fer_csv(tmp_path / "fer2013.csv")
     train, report = scan_stills(f"fer2013={csv_path}")
     assert [i.label for i in train] == ["happiness", "anger"] and len(report.skipped_files) == 1
     assert train[0].read_grey().shape == (48, 48)
