@@ -35,8 +35,9 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies: list[float], stats: dict) -> None:
-    """Send frames at `fps` for `seconds`; record the round trip of each answered frame."""
+def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies: list[float],
+           server_ms: list[float], stats: dict) -> None:
+    """Send frames at `fps` for `seconds`; record the round trip and the server's time of each answered frame."""
     sent: dict[int, float] = {}
     with connect(f"ws://127.0.0.1:{port}/ws") as ws:
         def receive() -> None:
@@ -45,6 +46,7 @@ def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies
                     reply = json.loads(message)
                     if "frame" in reply and reply["frame"] in sent:
                         latencies.append((time.perf_counter() - sent.pop(reply["frame"])) * 1e3)
+                        server_ms.append(reply.get("latency_ms", float("nan")))
                         stats["answered"] += 1
             except Exception:  # the socket closes at the end of the run
                 return
@@ -81,8 +83,10 @@ def main() -> None:
         clips = sorted(VIDEOS.glob("head-pose-*.gif"))
         frames = [cv2.imencode(".jpg", cv2.resize(f, (640, 480)))[1].tobytes() for c in clips for f in open_source(c)]
         latencies: list[float] = []
+        server_ms: list[float] = []
         stats = {"sent": 0, "answered": 0}
-        threads = [threading.Thread(target=client, args=(port, frames, args.seconds, args.fps, latencies, stats))
+        threads = [threading.Thread(target=client,
+                                    args=(port, frames, args.seconds, args.fps, latencies, server_ms, stats))
                    for _ in range(args.clients)]
         for t in threads:
             t.start()
@@ -94,12 +98,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    lat = np.array(latencies)
+    lat, proc = np.array(latencies), np.array(server_ms)
     report = {"clients": args.clients, "fps_per_client": args.fps, "seconds": args.seconds, **stats,
               "rss_mb_start": round(rss_start, 1), "rss_mb_end": round(rss_end, 1),
               "rss_growth": round(rss_end / rss_start - 1, 3),
               "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,
-              "latency_ms_p95": round(float(np.percentile(lat, 95)), 1) if len(lat) else None}
+              "latency_ms_p95": round(float(np.percentile(lat, 95)), 1) if len(lat) else None,
+              "server_ms_p50": round(float(np.percentile(proc, 50)), 1) if len(proc) else None,
+              "server_ms_p95": round(float(np.percentile(proc, 95)), 1) if len(proc) else None}
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -6,6 +6,7 @@ from aegis.cli import main
 from aegis.data.images import scan_images
 from aegis.data.stills import still_window
 from aegis.data.store import load_store
+from aegis.labels import CLASSES
 
 
 def test_still_window_ends_on_the_still_and_drifts_smoothly():
@@ -94,3 +95,16 @@ def test_images_adapter_orders_frames_of_a_sequence(tmp_path):
     (video,), _ = scan_source("images", tmp_path)
     assert video.video_id == "S020_002" and video.subject == "S020"
     assert [p.name[-6:-4] for p in video.frames] == ["10", "11", "12"]
+
+
+def test_real_still_folders_scan_completely():
+    from conftest import shared_data
+
+    from aegis.data.sources import scan_source
+
+    images, report = scan_images(shared_data("ckplus48"), contempt=True)
+    assert len(images) == 861 and not report.unknown_labels and len({i.subject for i in images}) >= 100
+    videos, _ = scan_source("images", shared_data("ckplus48"), contempt=True)
+    assert len(videos) == 287 and all(len(v.frames) <= 3 for v in videos)
+    train, _ = scan_images(shared_data("fer2013") / "train")
+    assert len(train) == 28_709 and {i.label for i in train} == set(CLASSES)
