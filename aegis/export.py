@@ -17,22 +17,38 @@ from aegis.models.blur import GaussianBlur
 from aegis.models.registry import create_model
 
 
+class ExportedModel(nn.Module):
+    """What the ONNX file computes: [fixed blur], the network, then softmax probabilities and the embedding.
+
+    The embedding is the penultimate features, averaged over space (and time) when they are maps.
+    """
+
+    def __init__(self, model: nn.Module, input_blur: float = 0.0) -> None:
+        super().__init__()
+        self.blur = GaussianBlur(input_blur) if input_blur > 0 else nn.Identity()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.model.forward_features(self.blur(x))
+        probs = torch.softmax(self.model.forward_head(features), dim=-1)
+        return probs, features.flatten(2).mean(-1) if features.dim() > 2 else features
+
+
 def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, input_blur: float = 0.0, opset: int = 17) -> Path:
-    """Write [blur +] model + softmax as ONNX (dynamic batch) with `info` under the "aegis" metadata key."""
+    """Write an ONNX file (dynamic batch; outputs "probs" and "embedding") with `info` under the "aegis" key."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = info.input_size
     shape = (1, 1, info.frames, h, w) if info.layout == "video" else (1, info.frames, h, w)
-    layers = [GaussianBlur(input_blur)] if input_blur > 0 else []
     if input_blur > 0 and info.layout == "video":
         raise ValueError("input_blur is only supported for channel-stacked (layout 'stack') models")
-    wrapped = nn.Sequential(*layers, model, nn.Softmax(dim=-1)).eval()
+    wrapped = ExportedModel(model, input_blur).eval()
     tmp = path.with_name(path.name + ".partial")
     with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapped, (torch.zeros(shape),), str(tmp), dynamo=False, opset_version=opset,
-                          input_names=["windows"], output_names=["probs"],
-                          dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"}})
+                          input_names=["windows"], output_names=["probs", "embedding"],
+                          dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"}, "embedding": {0: "batch"}})
     proto = onnx.load(str(tmp))
     entry = proto.metadata_props.add()
     entry.key, entry.value = METADATA_KEY, info.to_json()

@@ -53,6 +53,7 @@ class OnnxModel:
         except ValueError as exc:
             raise ModelError(f"{self.path}: bad AEGIS metadata: {exc}") from exc
         self.input_name = self.session.get_inputs()[0].name
+        self.output_names = [o.name for o in self.session.get_outputs()]
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -68,8 +69,17 @@ class OnnxModel:
         Returns:
             (B, num_classes) float32 probabilities.
         """
+        return self.session.run(self.output_names[:1], {self.input_name: self._input(windows)})[0]
+
+    def embed(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (B, C) and penultimate embeddings (B, D) of a batch of windows."""
+        if len(self.output_names) < 2:
+            raise ModelError(f"{self.path} has no embedding output; re-export it with `aegis export`")
+        probs, embedding = self.session.run(self.output_names[:2], {self.input_name: self._input(windows)})
+        return probs, embedding
+
+    def _input(self, windows: np.ndarray) -> np.ndarray:
+        """The last t frames, normalised and laid out as the model wants them."""
         info = self.info
         x = (windows[:, -info.frames:].astype(np.float32, copy=False) - info.mean) / info.std
-        if info.layout == "video":
-            x = x[:, None]
-        return self.session.run(None, {self.input_name: x})[0]
+        return x[:, None] if info.layout == "video" else x

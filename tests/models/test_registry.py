@@ -51,6 +51,12 @@ def test_onnx_round_trip_matches_torch(name, tmp_path):
         expected = torch.softmax(model(x.unsqueeze(1) if spec.layout == "video" else x), -1).numpy()
     np.testing.assert_allclose(runtime(windows), expected, atol=1e-4)
     assert runtime.info == info
+    probs, embedding = runtime.embed(windows)
+    with torch.no_grad():
+        features = model.forward_features(x.unsqueeze(1) if spec.layout == "video" else x)
+        pooled = features.flatten(2).mean(-1) if features.dim() > 2 else features
+    np.testing.assert_allclose(embedding, pooled.numpy(), atol=1e-4)
+    np.testing.assert_allclose(probs, expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("name,target", sorted(PARAM_TARGETS.items()))
