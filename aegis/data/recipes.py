@@ -22,7 +22,7 @@ import numpy as np
 
 from aegis.data.sources import Video, read_frames, scan_source, source_defaults
 from aegis.data.store import print_summary, write_store
-from aegis.data.windows import sliding_windows
+from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import Detector, HaarDetector
@@ -130,7 +130,7 @@ def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
         ends, labels = [t - 1, *ends], ["neutral", *labels]
     keep = [i for i, e in enumerate(ends) if all(c is not None for c in crops[e - t + 1:e + 1])]
     ends, labels = [ends[i] for i in keep], [labels[i] for i in keep]
-    windows = (np.stack([np.stack([c[margin] for c in crops[e - t + 1:e + 1]]) for e in ends]) if ends
+    windows = (np.stack([stack_window([c[margin] for c in crops[e - t + 1:e + 1]], t) for e in ends]) if ends
                else np.empty((0, t, 48, 48), np.uint8))
     info.update(frames=len(crops), faceless=sum(c is None for c in crops), end_frames=ends, labels=labels,
                 stride=job.stride if job.settings.recipe == "bigfacex" else 0)

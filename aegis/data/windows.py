@@ -49,10 +49,3 @@ class FaceWindow:
         self._crops.append(crop)
         return stack_window(self._crops, self.length)
 
-
-def windows_from_crops(crops: Sequence[np.ndarray], length: int, stride: int = 1, skip: int = 0) -> np.ndarray:
-    """All full sliding windows over a clip's crops as (N, length, H, W), the offline twin of FaceWindow."""
-    spans = sliding_windows(len(crops), length, stride, skip)
-    if not spans:
-        return np.empty((0, length, *crops[0].shape), np.float32) if crops else np.empty((0, length, 0, 0))
-    return np.stack([stack_window(crops[s:e], length) for s, e in spans])

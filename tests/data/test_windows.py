@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from synthetic import SquareDetector, draw_frame
 
-from aegis.data.windows import FaceWindow, sliding_windows, stack_window, windows_from_crops
+from aegis.data.windows import FaceWindow, sliding_windows, stack_window
 from aegis.faces.crop import crop_face, to_grey
 from aegis.labels import CLASSES
 from aegis.meta import ModelInfo
@@ -50,7 +50,7 @@ def test_live_windows_equal_offline_windows():
     results = [pipeline.process(f, i) for i, f in enumerate(frames)]
     boxes = [r.faces[0].box for r in results]
     crops = [crop_face(to_grey(f), b, 48, "bigfacex") for f, b in zip(frames, boxes, strict=True)]
-    offline = windows_from_crops(crops, 5)
+    offline = np.stack([stack_window(crops[s:e], 5) for s, e in sliding_windows(len(crops), 5)])
     live = np.stack([b[0] for b in model.batches])
     assert offline.shape == (8, 5, 48, 48)
     np.testing.assert_array_equal(live[4:], offline)
