@@ -12,6 +12,9 @@ from aegis.errors import AegisError
 from aegis.render.overlay import OVERLAYS
 
 
+MODEL_HELP = "ONNX model path or shipped model name (default: the shipped default)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegis` console script; returns the exit code."""
     logging.basicConfig(format="aegis: warning: %(message)s", level=logging.WARNING)
@@ -35,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse a video, GIF, image folder/glob or webcam")
     p.add_argument("source", help="video file, animated GIF, folder or glob of images, or a webcam index")
     p.add_argument("--out", required=True, type=Path, help="output folder")
-    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--overlay", choices=OVERLAYS, default="emoji", help="what to draw over each face")
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
@@ -47,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("clip", help="the emotion of each clip's main person, with the per-track vote")
     p.add_argument("sources", nargs="+", help="video files, GIFs or image folders")
-    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--c-freq", type=float, default=1.0, help="priority of how often a face appears")
     p.add_argument("--c-size", type=float, default=1.0, help="priority of how large a face is")
@@ -57,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes the app to the network")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped default)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
     p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K")
     p.add_argument("--smoothing", type=float, default=0.5)

@@ -42,30 +42,30 @@ def _clip_id(clip: Path | tuple[Path, ...], root: Path) -> str:
     return str(first.relative_to(root).with_suffix(""))
 
 
-@register_source("videos")
-def scan_videos(root: Path, contempt: bool = False) -> tuple[list[Video], SourceReport]:
-    """`<class>/<clip>.mp4|avi|gif...` or `<class>/<clip>/<frames>.png`; each clip is its own subject."""
-    report, videos = SourceReport(), []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+def _class_folders(base: Path, root: Path, contempt: bool, report: SourceReport) -> list[Video]:
+    """The clips of base/<class>/, each its own subject, with ids relative to the dataset root."""
+    videos = []
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         label = _label(folder.name, contempt, report)
         for clip in _clips(folder, report) if label else ():
             clip_id = _clip_id(clip, root)
             videos.append(Video(clip_id, clip_id, label, clip))
-    return videos, report
+    return videos
+
+
+@register_source("videos")
+def scan_videos(root: Path, contempt: bool = False) -> tuple[list[Video], SourceReport]:
+    """`<class>/<clip>.mp4|avi|gif...` or `<class>/<clip>/<frames>.png`; each clip is its own subject."""
+    report = SourceReport()
+    return _class_folders(root, root, contempt, report), report
 
 
 @register_source("afew")
 def scan_afew(root: Path, contempt: bool = False) -> tuple[list[Video], SourceReport]:
     """AFEW: `Train|Val/<Emotion>/*.avi`; the subject is unknown, so each clip stands for one."""
-    report, videos = SourceReport(), []
+    report = SourceReport()
     splits = [p for p in sorted(root.iterdir()) if p.is_dir() and p.name.lower() in ("train", "val", "test")]
-    for split in splits or [root]:
-        for folder in sorted(p for p in split.iterdir() if p.is_dir()):
-            label = _label(folder.name, contempt, report)
-            for clip in _clips(folder, report) if label else ():
-                clip_id = _clip_id(clip, root)
-                videos.append(Video(clip_id, clip_id, label, clip))
-    return videos, report
+    return [v for split in splits or [root] for v in _class_folders(split, root, contempt, report)], report
 
 
 @register_source("enterface", stride=2, skip=5)
