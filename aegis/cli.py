@@ -11,7 +11,6 @@ from pathlib import Path
 from aegis.errors import AegisError
 from aegis.render.overlay import OVERLAYS
 
-
 MODEL_HELP = "ONNX model path or shipped model name (default: the shipped default)"
 
 
