@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_live)
 
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
-    p.add_argument("--model", required=True, help="registry name, e.g. timeconvnet-minixception")
+    p.add_argument("--model", required=True,
+                   help="registry name (e.g. timeconvnet-minixception), or clip-pyramid with a clip store as --data")
     p.add_argument("--data", required=True, help="window store folder")
     p.add_argument("--val", help="separate validation store (default: split --data)")
     p.add_argument("--out", required=True, help="run folder")
@@ -135,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_search)
 
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
+    p = data.add_parser("clips", help="build a clip feature store (temporal-pyramid vectors)")
+    p.add_argument("--source", required=True, action="append",
+                   help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
+    p.add_argument("--out", required=True)
+    p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
+    p.set_defaults(handler=run_data_clips)
+
     p = data.add_parser("build", help="build a window store")
     p.add_argument("--recipe", choices=("bigfacex", "faceparty", "peak", "still", "sequence"), required=True,
                    help="bigfacex: sliding windows of face crops over videos; faceparty: windows ending at the 3 "
@@ -174,19 +182,29 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def run_clip(args: argparse.Namespace) -> int:
-    """`aegis clip`: main-face voting and a clip label per source."""
+    """`aegis clip`: main-face voting and a clip label per source (a learned clip model, if one is given)."""
     from aegis.analyzer import Analyzer
-    from aegis.clips.clip import classify_clip
+    from aegis.clips.clip import classify_clip, classify_clip_learned
+    from aegis.clips.runtime import ClipModel
     from aegis.clips.voting import VoteSettings
+    from aegis.errors import ModelError
 
-    analyzer = Analyzer(model=args.model)
+    try:
+        clip_model = ClipModel(args.model) if args.model else None
+    except ModelError:
+        clip_model = None  # a frame model: label clips by the mean probability of the main face
+    analyzer = None if clip_model else Analyzer(model=args.model)
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []
     for source in args.sources:
-        report = classify_clip(analyzer, source, settings)
+        if clip_model:
+            report = classify_clip_learned(clip_model, source)
+            print(f"{source}: {report['label'] or 'no face'} ({report['method']}, {report['face_frames']} face frames)")
+        else:
+            report = classify_clip(analyzer, source, settings)
+            weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
+            print(f"{source}: {report['label'] or 'no face'} (main track {report['main_track']}; weights {weights})")
         reports.append(report)
-        weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
-        print(f"{source}: {report['label'] or 'no face'} (main track {report['main_track']}; weights {weights})")
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))
     return 0
@@ -286,6 +304,13 @@ def run_search(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """`aegis train`: train a registered network; see aegis.train.TrainConfig."""
     _require_torch("train")
+    if args.model == "clip-pyramid":
+        from aegis.clips.pyramid_model import train_clip_pyramid
+
+        result = train_clip_pyramid(args.data, args.out, epochs=args.epochs or 60, seed=args.seed or 0)
+        print(f"clip-pyramid: best validation accuracy {result['best_val_acc']:.4f}, test accuracy "
+              f"{result['test_acc']}; {args.out}/model.onnx")
+        return 0
     from aegis.train import config_from_args, train, train_folds
 
     values = {k: v for k, v in vars(args).items() if k not in ("folds", "fold")}
@@ -331,6 +356,17 @@ def run_data_build(args: argparse.Namespace) -> int:
         out = build_sequence_store(path, args.out, frames=args.window, contempt=args.contempt)
     print_summary(out)
     print(out)
+    return 0
+
+
+def run_data_clips(args: argparse.Namespace) -> int:
+    """`aegis data clips`: one temporal-pyramid vector per clip."""
+    from aegis.clips.store import build_clip_store
+    from aegis.evaluate import default_model_for
+    from aegis.runtime.onnx import OnnxModel
+
+    model = OnnxModel(args.model or default_model_for("images=") or None)
+    print(build_clip_store(args.source, args.out, model))
     return 0
 
 

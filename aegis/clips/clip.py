@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from aegis.analyzer import Analyzer
+from aegis.clips.features import clip_vector
+from aegis.clips.runtime import ClipModel
+from aegis.clips.store import main_face_crops
 from aegis.clips.voting import VoteSettings, main_track, track_weights
+from aegis.data.sources import Video
+from aegis.faces.detect import Detector, HaarDetector
+from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import FrameResult
 
 
@@ -31,3 +37,17 @@ def clip_decision(results: list[FrameResult], classes: tuple[str, ...], settings
 def classify_clip(analyzer: Analyzer, source: str | Path, settings: VoteSettings | None = None) -> dict:
     """`clip_decision` for one video, GIF or image folder."""
     return {"source": str(source), **clip_decision(analyzer.analyze(source), analyzer.model.classes, settings)}
+
+
+def classify_clip_learned(clip_model: ClipModel, source: str | Path, detector: Detector | None = None) -> dict:
+    """A learned clip model's label: its feature model tracks the clip, the main face's crops make the pyramid."""
+    feature_model = OnnxModel(clip_model.meta["feature_model"])
+    video = Video(str(source), str(source), "", Path(source))
+    crops = main_face_crops(video, feature_model, detector or HaarDetector())
+    report = {"source": str(source), "method": clip_model.meta["name"], "label": None, "probs": None,
+              "face_frames": len(crops)}
+    if crops:
+        probs = clip_model(clip_vector(feature_model, crops, clip_model.meta["levels"])[None])[0]
+        report["label"] = clip_model.classes[int(np.argmax(probs))]
+        report["probs"] = {c: round(float(p), 4) for c, p in zip(clip_model.classes, probs, strict=True)}
+    return report
