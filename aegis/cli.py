@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("clip", help="the emotion of each clip's main person, with the per-track vote")
     p.add_argument("sources", nargs="+", help="video files, GIFs or image folders")
-    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--model", help="a clip model (default: the shipped clip-pyramid) or a frame model, whose "
+                                    "main-face probabilities are averaged over the clip")
     p.add_argument("--json", type=Path, help="write the results here")
     p.add_argument("--c-freq", type=float, default=1.0, help="priority of how often a face appears")
     p.add_argument("--c-size", type=float, default=1.0, help="priority of how large a face is")
@@ -189,11 +190,14 @@ def run_clip(args: argparse.Namespace) -> int:
     from aegis.clips.voting import VoteSettings
     from aegis.errors import ModelError
 
+    from aegis.runtime.onnx import WEIGHTS_DIR
+
+    name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
     try:
-        clip_model = ClipModel(args.model) if args.model else None
+        clip_model = ClipModel(name) if name else None
     except ModelError:
         clip_model = None  # a frame model: label clips by the mean probability of the main face
-    analyzer = None if clip_model else Analyzer(model=args.model)
+    analyzer = None if clip_model else Analyzer(model=name)
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []
     for source in args.sources:
