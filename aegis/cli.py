@@ -189,7 +189,6 @@ def run_clip(args: argparse.Namespace) -> int:
     from aegis.clips.runtime import ClipModel
     from aegis.clips.voting import VoteSettings
     from aegis.errors import ModelError
-
     from aegis.runtime.onnx import WEIGHTS_DIR
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
