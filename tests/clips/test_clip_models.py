@@ -50,3 +50,26 @@ def test_clip_store_from_windows_and_videos_then_clip_pyramid(tmp_path, tiny_mod
     assert decision["label"] in clip_model.classes and decision["face_frames"] == 8
     with pytest.raises(ModelError, match="not a clip model"):
         ClipModel(tiny_model)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_lstm3d_forward_and_onnx_round_trip(tmp_path):
+    import onnxruntime as ort
+    import torch
+
+    from aegis.clips.lstm3d import ClipLSTM3D, sample_frames
+
+    assert list(sample_frames(100, 5)) == [0, 25, 50, 74, 99]
+    drawn = sample_frames(10, 32, np.random.default_rng(0))
+    assert len(drawn) == 32 and list(drawn) == sorted(drawn) and drawn.max() < 10
+    torch.manual_seed(0)
+    model = ClipLSTM3D(feature_dim=135).eval()
+    x = torch.randn(3, 32, 135)
+    with torch.no_grad():
+        logits = model(x)
+    assert logits.shape == (3, 7) and torch.isfinite(logits).all()
+    path = tmp_path / "lstm3d.onnx"
+    torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17, input_names=["features"],
+                      output_names=["logits"], dynamic_axes={"features": {0: "batch"}, "logits": {0: "batch"}})
+    out = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"features": x.numpy()})[0]
+    np.testing.assert_allclose(out, logits.numpy(), atol=1e-4)
