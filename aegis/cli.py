@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--c-prob", type=float, default=0.5, help="priority of the detection score")
     p.set_defaults(handler=run_clip)
 
+    p = sub.add_parser("ensemble", help="fuse clip models: average, or the best-selection ensemble")
+    p.add_argument("--runs", nargs="+", required=True, help="clip-model run folders (their model.onnx) or ONNX files")
+    p.add_argument("--data", required=True, help="clip store to select and score on (validation clips)")
+    p.add_argument("--method", choices=("best", "average"), default="best")
+    p.add_argument("--max-models", type=_positive_int, default=5)
+    p.add_argument("--json", type=Path)
+    p.set_defaults(handler=run_ensemble_cmd)
+
     p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes the app to the network")
     p.add_argument("--port", type=int, default=8000)
@@ -210,6 +218,18 @@ def run_clip(args: argparse.Namespace) -> int:
         reports.append(report)
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))
+    return 0
+
+
+def run_ensemble_cmd(args: argparse.Namespace) -> int:
+    """`aegis ensemble`: which clip models the ensemble picks, and its accuracy."""
+    from aegis.clips.ensemble import run_ensemble
+
+    result = run_ensemble(args.runs, args.data, args.method, args.max_models)
+    print(f"{args.method}: {len(result['models'])} models {result['models']} -> accuracy {result['accuracy']:.4f} "
+          f"on {result['n']} clips")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
     return 0
 
 

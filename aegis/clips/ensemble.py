@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -45,3 +46,31 @@ def best_selection(scores: Mapping[str, np.ndarray], labels: np.ndarray,
         if acc > best[1] or (acc == best[1] and len(combo) < len(best[0])):
             best = (combo, acc)
     return best
+
+
+def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: int = 5) -> dict:
+    """Score a clip store with each run's clip model and fuse them: "average" of all, or "best" selection."""
+    from aegis.clips.runtime import ClipModel
+    from aegis.clips.store import load_clip_store
+    from aegis.errors import AegisError
+    from aegis.runtime.onnx import resolve_model_path
+
+    if method not in ("best", "average"):
+        raise AegisError(f"method {method!r} is not one of ('best', 'average')")
+    features, rows, _ = load_clip_store(data)
+    scores, classes = {}, None
+    for run in runs:
+        path = Path(run) / "model.onnx" if Path(run).is_dir() else resolve_model_path(run)
+        model = ClipModel(path)
+        if classes is not None and model.classes != classes:
+            raise AegisError(f"{run} has classes {model.classes}, unlike the other runs' {classes}")
+        classes = model.classes
+        scores[str(run)] = model(features)
+    lookup = {c: i for i, c in enumerate(classes)}
+    labels = np.array([lookup.get(r["label"], -1) for r in rows])
+    singles = {name: fused_accuracy(scores, [name], labels) for name in scores}
+    if method == "average":
+        picked, acc = list(scores), fused_accuracy(scores, list(scores), labels)
+    else:
+        picked, acc = best_selection(scores, labels, max_models)
+    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(rows)}

@@ -46,6 +46,12 @@ def test_clip_store_from_windows_and_videos_then_clip_pyramid(tmp_path, tiny_mod
     assert clip_model.meta["levels"] == [0, 1] and clip_model(features[:2]).shape == (2, 7)
     report = json.loads((tmp_path / "run" / "test_report.json").read_text())
     assert report["n"] > 0
+    assert main(["train", "--model", "clip-pyramid", "--data", str(store), "--out", str(tmp_path / "run2"),
+                 "--epochs", "2", "--seed", "1"]) == 0
+    assert main(["ensemble", "--runs", str(tmp_path / "run"), str(tmp_path / "run2"), "--data", str(store),
+                 "--method", "best", "--json", str(tmp_path / "e.json")]) == 0
+    picked = json.loads((tmp_path / "e.json").read_text())
+    assert 1 <= len(picked["models"]) <= 2 and picked["accuracy"] >= max(picked["single_accuracy"].values())
     decision = classify_clip_learned(clip_model, clips / "a.mp4", detector=SquareDetector())
     assert decision["label"] in clip_model.classes and decision["face_frames"] == 8
     with pytest.raises(ModelError, match="not a clip model"):
