@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped static model "
                                     "for images=, the temporal default otherwise)")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--data", help="window store folder")
+    where.add_argument("--data", help="window store folder, or a clip store (scored with a clip model)")
     where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops), fer2013=PATH "
                                         "(class folders or fer2013.csv[#Training|PublicTest|PrivateTest]) or "
                                         "ckplus=PATH (raw CK+ sequences through detection, crop and windows), "
@@ -264,9 +264,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from aegis.evaluate import default_model_for, evaluate_source, evaluate_store, plot_confusion, plot_curves
     from aegis.runtime.onnx import OnnxModel
 
-    model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
-    report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
-    report["model"] = {"path": str(model.path), "name": model.info.name}
+    if args.data and (Path(args.data) / "features.npy").is_file():  # a clip store: score it with a clip model
+        from aegis.evaluate import evaluate_clip_store
+
+        report = evaluate_clip_store(args.model or "clip-pyramid", args.data)
+    else:
+        model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
+        report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
+        report["model"] = {"path": str(model.path), "name": model.info.name}
     print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():

@@ -28,6 +28,21 @@ def default_model_for(source: str | None) -> str | None:
     return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
+def evaluate_clip_store(model_path: str | Path, path: str | Path) -> dict:
+    """Metrics of a clip model (e.g. clip-pyramid) over a clip feature store."""
+    from aegis.clips.runtime import ClipModel
+    from aegis.clips.store import load_clip_store
+
+    model = ClipModel(model_path)
+    features, rows, _ = load_clip_store(path)
+    lookup = {c: i for i, c in enumerate(model.classes)}
+    keep = [i for i, r in enumerate(rows) if r["label"] in lookup]
+    preds = model(features[keep]).argmax(1) if keep else []
+    report = classification_report(confusion_matrix([lookup[rows[i]["label"]] for i in keep], preds, len(lookup)),
+                                   model.classes)
+    return {**report, "model": {"path": str(model.path), "name": model.meta["name"]}}
+
+
 def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict:
     """Metrics of the model over every window of a store; labels outside the model's classes are counted apart."""
     store = load_store(path)

@@ -51,6 +51,9 @@ def test_clip_store_from_windows_and_videos_then_clip_pyramid(tmp_path, tiny_mod
     assert main(["ensemble", "--runs", str(tmp_path / "run"), str(tmp_path / "run2"), "--data", str(store),
                  "--method", "best", "--json", str(tmp_path / "e.json")]) == 0
     picked = json.loads((tmp_path / "e.json").read_text())
+    assert main(["evaluate", "--model", str(tmp_path / "run" / "model.onnx"), "--data", str(store),
+                 "--json", str(tmp_path / "r.json")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["n"] == 71
     assert 1 <= len(picked["models"]) <= 2 and picked["accuracy"] >= max(picked["single_accuracy"].values())
     decision = classify_clip_learned(clip_model, clips / "a.mp4", detector=SquareDetector())
     assert decision["label"] in clip_model.classes and decision["face_frames"] == 8
