@@ -150,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
     p.add_argument("--out", required=True)
     p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
+    p.add_argument("--runtime-model", help="the frame model clip models trained here will run with, when it is not "
+                                           "--model (e.g. the same weights exported without the input blur)")
     p.set_defaults(handler=run_data_clips)
 
     p = data.add_parser("build", help="build a window store")
@@ -394,7 +396,7 @@ def run_data_clips(args: argparse.Namespace) -> int:
     from aegis.runtime.onnx import OnnxModel
 
     model = OnnxModel(args.model or default_model_for("images=") or None)
-    print(build_clip_store(args.source, args.out, model))
+    print(build_clip_store(args.source, args.out, model, runtime_model=args.runtime_model))
     return 0
 
 

@@ -43,12 +43,15 @@ def main_face_crops(video: Video, model: OnnxModel, detector: Detector) -> list[
 
 
 def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, levels: Sequence[int] = (0, 1, 2, 3),
-                     detector: Detector | None = None) -> Path:
+                     detector: Detector | None = None, runtime_model: str | None = None) -> Path:
     """Write out/features.npy (N, F), out/index.csv and out/meta.json.
 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
     clips are tracked and reduced to their main face. Video clips are cached in out/cache by file, model and
     levels, so a killed build resumes and a second model's store reuses nothing it should not.
+    `runtime_model` names the frame model that clip models trained on this store will use at run time when
+    it is not `model` itself: the same weights without the input blur make the features of already-blurred
+    training images match those that the blurred model gives for sharp faces.
     """
     out = Path(out)
     (out / "cache").mkdir(parents=True, exist_ok=True)
@@ -89,7 +92,8 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
         writer.writerows(rows)
     shipped = model.path.parent == WEIGHTS_DIR
     meta = {"sources": list(sources), "levels": list(levels), "feature_network": model.info.name,
-            "feature_model": model.path.stem if shipped else str(model.path), "classes": list(model.classes),
+            "feature_model": runtime_model or (model.path.stem if shipped else str(model.path)),
+            "features_made_with": str(model.path), "classes": list(model.classes),
             "count": len(rows), "skipped": skipped}
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     return out

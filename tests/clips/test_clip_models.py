@@ -40,6 +40,9 @@ def test_clip_store_from_windows_and_videos_then_clip_pyramid(tmp_path, tiny_mod
     assert features.shape == (71, pyramid_size(135, 7, (0, 1))) and rows[-1]["video"] == "happy/a"
     assert len(list((tmp_path / "clips" / "cache").glob("*.npy"))) == 1
     assert meta["feature_model"] == str(tiny_model)
+    _, _, recorded = load_clip_store(build_clip_store([f"store={windows}"], tmp_path / "c2", model, levels=(0,),
+                                                      runtime_model="static"))
+    assert recorded["feature_model"] == "static" and recorded["features_made_with"] == str(tiny_model)
     assert main(["train", "--model", "clip-pyramid", "--data", str(store), "--out", str(tmp_path / "run"),
                  "--epochs", "3"]) == 0
     clip_model = ClipModel(tmp_path / "run" / "model.onnx")
