@@ -7,7 +7,7 @@ from aegis.evaluate import default_model_for
 from aegis.labels import CLASSES
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 
-SHIPPED = sorted(p.stem for p in WEIGHTS_DIR.glob("*.onnx"))
+SHIPPED = sorted(p.stem for p in WEIGHTS_DIR.glob("*.onnx") if not p.stem.startswith("clip-"))
 
 
 def test_a_default_model_is_shipped():
@@ -32,3 +32,16 @@ def test_still_images_use_the_static_model_when_shipped():
     expected = "static" if "static" in SHIPPED else None
     assert default_model_for("images=faces") == expected
     assert default_model_for("ckplus=raw") is None and default_model_for(None) is None
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / "clip-pyramid.onnx").is_file(), reason="no clip model shipped")
+def test_shipped_clip_model_fits_its_frame_model():
+    from aegis.clips.features import clip_vector
+    from aegis.clips.runtime import ClipModel
+
+    clip = ClipModel("clip-pyramid")
+    frame_model = OnnxModel(clip.meta["feature_model"])
+    crops = [np.random.default_rng(i).random((48, 48), dtype=np.float32) for i in range(9)]
+    vector = clip_vector(frame_model, crops, clip.meta["levels"])
+    assert vector.shape == (clip.meta["feature_dim"],) and clip.classes == CLASSES
+    np.testing.assert_allclose(clip(vector[None]).sum(), 1.0, atol=1e-5)
