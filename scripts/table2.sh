@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Reproduce Table II side by side on CK+48 (../shared/data/ckplus48), as reported in docs/table2.md.
-# Usage: scripts/table2.sh [WORK_DIR] [EPOCHS]   (needs the train extra; about 40 minutes on 2 cores)
+# Usage: scripts/table2.sh [WORK_DIR] [EPOCHS]   (needs the train extra; about 40 minutes on 2 cores at 20 epochs)
 set -euo pipefail
 work=${1:-work/table2}
-epochs=${2:-60}
+epochs=${2:-20}
 aegis data build --recipe sequence --source images=../shared/data/ckplus48 --contempt --out "$work/ck48-seq"
 for model in timeconvnet-minixception timeconvnet-resnet20 timeconvnet-mobilenetv2 minixception-2d \
              resnet20-3d resnet20-r2plus1d; do
