@@ -112,7 +112,7 @@ def run_bench(models: list[str], runs: int = 1000, threads: int = 1, with_torch:
         per_round = max(runs // rounds, 1)
         for _ in range(rounds):
             for c in candidates:
-                times[c.label] += _time(lambda c=c: c.onnx(inputs[c.label]), per_round)
+                times[c.label] += time_calls(lambda c=c: c.onnx(inputs[c.label]), per_round)
                 if with_torch and c.torch_model is not None:
                     torch_times[c.label] += _time_torch(c, inputs[c.label], max(per_round // 10, 1), threads)
         report = []
@@ -125,7 +125,7 @@ def run_bench(models: list[str], runs: int = 1000, threads: int = 1, with_torch:
         return report
 
 
-def _time(fn, n: int) -> list[float]:
+def time_calls(fn, n: int) -> list[float]:
     """Milliseconds of n calls."""
     out = []
     for _ in range(n):
@@ -143,7 +143,7 @@ def _time_torch(c: Candidate, x: np.ndarray, n: int, threads: int) -> list[float
     t = torch.from_numpy((x - 0.5) / 0.5)
     t = t.unsqueeze(1) if c.onnx.info.layout == "video" else t
     with torch.no_grad():
-        return _time(lambda: c.torch_model(t), n)
+        return time_calls(lambda: c.torch_model(t), n)
 
 
 def _stats(values: list[float], prefix: str) -> dict:

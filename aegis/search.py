@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import torch
 
+from aegis.bench import time_calls
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.export import export_onnx
@@ -147,13 +148,8 @@ def _evaluate_candidate(name: str, config: NanoConfig, cfg: SearchConfig, window
     with tempfile.TemporaryDirectory() as tmp:
         runtime = OnnxModel(export_onnx(model, info, Path(tmp) / "m.onnx"), threads=1)
         x = np.zeros((1, 1, 48, 48), np.float32)
-        for _ in range(10):
-            runtime(x)
-        times = []
-        for _ in range(100):
-            t0 = time.perf_counter()
-            runtime(x)
-            times.append((time.perf_counter() - t0) * 1e3)
+        time_calls(lambda: runtime(x), 10)  # warm-up
+        times = time_calls(lambda: runtime(x), 100)
     row.update(val_acc=round(acc, 4), latency_ms=round(float(np.median(times)), 4),
                feasible=is_feasible(params, acc, cfg.min_acc), seconds=round(time.perf_counter() - start, 1))
     return row

@@ -187,32 +187,31 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
 
 
 @torch.no_grad()
+def window_logits(model: nn.Module, windows: np.ndarray, idx: np.ndarray, info: ModelInfo,
+                  batch: int = 256) -> torch.Tensor:
+    """(len(idx), C) logits of the model for windows[idx], in the order of idx."""
+    model.eval()
+    out = [model(model_input(torch.from_numpy(np.asarray(windows[idx[i:i + batch]], np.float32) / 255.0), info))
+           for i in range(0, len(idx), batch)]
+    return torch.cat(out) if out else torch.empty(0, len(info.classes))
+
+
 def evaluate_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray,
-                     info: ModelInfo, batch: int = 256) -> tuple[float, float]:
+                     info: ModelInfo) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of the model over windows[idx]."""
-    model.eval()
-    total_loss, correct = 0.0, 0
-    for i in range(0, len(idx), batch):
-        sel = idx[i:i + batch]
-        x = model_input(torch.from_numpy(np.asarray(windows[np.sort(sel)], dtype=np.float32) / 255.0), info)
-        y = torch.from_numpy(labels[np.sort(sel)])
-        logits = model(x)
-        total_loss += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-    return total_loss / max(len(idx), 1), correct / max(len(idx), 1)
-
-
-@torch.no_grad()
-def report_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray, info: ModelInfo,
-                   batch: int = 256) -> dict:
-    """The full classification report of the model over windows[idx]."""
-    model.eval()
-    preds = []
+    if not len(idx):
+        return 0.0, 0.0
     idx = np.sort(idx)
-    for i in range(0, len(idx), batch):
-        x = model_input(torch.from_numpy(np.asarray(windows[idx[i:i + batch]], dtype=np.float32) / 255.0), info)
-        preds.append(model(x).argmax(1).numpy())
-    return classification_report(confusion_matrix(labels[idx], np.concatenate(preds), len(info.classes)), info.classes)
+    logits, y = window_logits(model, windows, idx, info), torch.from_numpy(labels[idx])
+    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+
+
+def report_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray,
+                   info: ModelInfo) -> dict:
+    """The full classification report of the model over windows[idx]."""
+    idx = np.sort(idx)
+    preds = window_logits(model, windows, idx, info).argmax(1).numpy()
+    return classification_report(confusion_matrix(labels[idx], preds, len(info.classes)), info.classes)
 
 
 def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: bool = False) -> dict:
