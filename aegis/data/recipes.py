@@ -103,7 +103,8 @@ def window_ends(job: VideoJob, crops: list[dict[str, np.ndarray] | None]) -> lis
     scored = [(i, c[model.info.crop]) for i, c in enumerate(crops) if c is not None]
     if label is None or not scored:
         return []
-    probs = model(np.stack([c for _, c in scored])[:, None].astype(np.float32) / 255.0)[:, label]
+    stills = np.stack([c for _, c in scored])[:, None].astype(np.float32) / 255.0
+    probs = model(np.repeat(stills, model.info.frames, axis=1))[:, label]  # each frame scored on its own
     peaks = [scored[k][0] for k in np.argsort(-probs, kind="stable")[: s.peaks]]
     return sorted({max(p, t - 1) for p in peaks})  # a peak before frame t takes frames 1..t
 
