@@ -395,7 +395,7 @@ def run_data_clips(args: argparse.Namespace) -> int:
     from aegis.evaluate import default_model_for
     from aegis.runtime.onnx import OnnxModel
 
-    model = OnnxModel(args.model or default_model_for("images=") or None)
+    model = OnnxModel(args.model or default_model_for("images="))
     print(build_clip_store(args.source, args.out, model, runtime_model=args.runtime_model))
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -94,24 +95,19 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
     for seq in progress(sequences, desc="ckplus"):
         pipeline = FacePipeline(model, detector, StreamSettings(smoothing=0.0, threshold=0.0))
         result = None
-        for path in seq.frames[-model.info.frames:]:
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        for frame in read_frames(replace(seq, frames=seq.frames[-model.info.frames:])):
             if frame is None:
-                unreadable.append(str(path))
+                unreadable.append(f"{seq.video_id}: an unreadable frame")
                 continue
             result = pipeline.process(frame)
-        y_true.append(lookup[seq.label])
         if result is None or not result.faces:
             no_face.append(seq.video_id)
-            y_pred.append(-1)
             continue
         face = max(result.faces, key=lambda f: f.box[2] * f.box[3])
+        y_true.append(lookup[seq.label])
         y_pred.append(int(np.argmax(face.probs)))
-    found = [i for i, p in enumerate(y_pred) if p >= 0]
-    report = classification_report(confusion_matrix([y_true[i] for i in found], [y_pred[i] for i in found],
-                                                    len(lookup)), model.classes)
-    correct = sum(y_true[i] == y_pred[i] for i in found)
-    return {**report, "sequence_accuracy": correct / len(sequences), "sequences": len(sequences),
+    report, accuracy = _scored(y_true, y_pred, model.classes, len(sequences))
+    return {**report, "sequence_accuracy": accuracy, "sequences": len(sequences),
             "no_face": len(no_face), "no_face_sequences": no_face, "skipped": scan.skipped,
             "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
 
@@ -137,9 +133,8 @@ def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Dete
             continue
         y_true.append(lookup[video.label])
         y_pred.append(lookup[decision["label"]])
-    report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
-    correct = sum(t == p for t, p in zip(y_true, y_pred, strict=True))
-    return {**report, "clip_accuracy": correct / len(videos), "clips": len(videos), "no_face": len(no_face),
+    report, accuracy = _scored(y_true, y_pred, model.classes, len(videos))
+    return {**report, "clip_accuracy": accuracy, "clips": len(videos), "no_face": len(no_face),
             "no_face_clips": no_face, "unreadable": unreadable, "skipped": scan.skipped,
             "skipped_labels": dict(scan.unknown_labels), "method": "main-face voting + mean probability"}
 
@@ -213,6 +208,12 @@ def plot_curves(log_path: str | Path, path: str | Path, size: tuple[int, int] = 
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), img)
     return path
+
+
+def _scored(y_true: list[int], y_pred: list[int], classes: tuple[str, ...], total: int) -> tuple[dict, float]:
+    """The report over the items that got a prediction, and the accuracy over all `total` items (misses wrong)."""
+    report = classification_report(confusion_matrix(y_true, y_pred, len(classes)), classes)
+    return report, sum(t == p for t, p in zip(y_true, y_pred, strict=True)) / total
 
 
 def _fit_length(windows: np.ndarray, frames: int) -> np.ndarray:
