@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aegis.errors import AegisError
+from aegis.faces.crop import MARGINS
 from aegis.render.overlay import OVERLAYS
+
+if TYPE_CHECKING:
+    from aegis.clips.runtime import ClipModel
 
 MODEL_HELP = "ONNX model path or shipped model name (default: the shipped default)"
 
@@ -27,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aegis: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
     p.add_argument("--model", required=True,
-                   help="registry name (e.g. timeconvnet-minixception), or clip-pyramid with a clip store as --data")
-    p.add_argument("--data", required=True, help="window store folder")
+                   help="registry name (e.g. timeconvnet-minixception), or clip-pyramid / clip-lstm3d with a clip "
+                        "store as --data")
+    p.add_argument("--data", required=True, help="window store folder (a clip store for clip models)")
     p.add_argument("--val", help="separate validation store (default: split --data)")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--epochs", type=_positive_int)
@@ -96,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
+    p.add_argument("--levels", type=int, nargs="+", help="clip-pyramid: pyramid levels (default 0 1 2 3)")
+    p.add_argument("--clip-frames", type=_positive_int, metavar="K",
+                   help="clip-lstm3d: frames sampled per clip (default 32)")
     p.set_defaults(handler=run_train)
 
     p = sub.add_parser("export", help="export a training run to ONNX with AEGIS metadata")
@@ -118,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
     p.add_argument("--threads", type=_positive_int, default=2, help="ONNX Runtime threads")
+    p.add_argument("--workers", type=_positive_int, default=1, help="clip models: videos processed in parallel")
     p.set_defaults(handler=run_evaluate)
 
     p = sub.add_parser("bench", help="params, MFLOPs, ONNX size and batch-1 latency of models, side by side")
@@ -145,13 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_search)
 
     data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
-    p = data.add_parser("clips", help="build a clip feature store (temporal-pyramid vectors)")
+    p = data.add_parser("clips", help="build a clip feature store (per-frame features of each clip's main face)")
     p.add_argument("--source", required=True, action="append",
                    help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
     p.add_argument("--out", required=True)
     p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
     p.add_argument("--runtime-model", help="the frame model clip models trained here will run with, when it is not "
                                            "--model (e.g. the same weights exported without the input blur)")
+    p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
+                                           "frame's features (e.g. one trained on --margin person windows)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
     p.set_defaults(handler=run_data_clips)
 
     p = data.add_parser("build", help="build a window store")
@@ -170,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--static-model", help="faceparty: the single-frame classifier (default: the shipped static)")
     p.add_argument("--neutral", action="store_true",
                    help="also take the first t frames of ckplus and kdefdyn sequences as a neutral window")
+    p.add_argument("--margin", choices=MARGINS, help="crop margin (default: the recipe's); person cuts the person "
+                                                      "region around each face, for a clip models' context CNN")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contempt", action="store_true")
     p.set_defaults(handler=run_data_build)
@@ -196,16 +215,11 @@ def run_clip(args: argparse.Namespace) -> int:
     """`aegis clip`: main-face voting and a clip label per source (a learned clip model, if one is given)."""
     from aegis.analyzer import Analyzer
     from aegis.clips.clip import classify_clip, classify_clip_learned
-    from aegis.clips.runtime import ClipModel
     from aegis.clips.voting import VoteSettings
-    from aegis.errors import ModelError
     from aegis.runtime.onnx import WEIGHTS_DIR
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
-    try:
-        clip_model = ClipModel(name) if name else None
-    except ModelError:
-        clip_model = None  # a frame model: label clips by the mean probability of the main face
+    clip_model = _clip_model(name)  # None: a frame model labels clips by the main face's mean probability
     analyzer = None if clip_model else Analyzer(model=name)
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []
@@ -266,10 +280,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from aegis.evaluate import default_model_for, evaluate_source, evaluate_store, plot_confusion, plot_curves
     from aegis.runtime.onnx import OnnxModel
 
-    if args.data and (Path(args.data) / "features.npy").is_file():  # a clip store: score it with a clip model
-        from aegis.evaluate import evaluate_clip_store
+    clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
+    clip_model = _clip_model(args.model or ("clip-pyramid" if clip_store else None))
+    if clip_store or clip_model:
+        from aegis.evaluate import evaluate_clip_source, evaluate_clip_store
 
-        report = evaluate_clip_store(args.model or "clip-pyramid", args.data)
+        if clip_model is None or (args.data and not clip_store):
+            raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
+                             f"--model {args.model or 'default'} with --data {args.data}")
+        report = (evaluate_clip_store(clip_model, args.data) if args.data
+                  else evaluate_clip_source(clip_model, args.source, workers=args.workers))
     else:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
         report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
@@ -334,12 +354,16 @@ def run_search(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """`aegis train`: train a registered network; see aegis.train.TrainConfig."""
     _require_torch("train")
-    if args.model == "clip-pyramid":
-        from aegis.clips.pyramid_model import train_clip_pyramid
+    if args.model.startswith("clip-"):
+        from aegis.clips.training import ClipTrainConfig, train_clip_model
 
-        result = train_clip_pyramid(args.data, args.out, epochs=args.epochs or 60, seed=args.seed or 0)
-        print(f"clip-pyramid: best validation accuracy {result['best_val_acc']:.4f}, test accuracy "
-              f"{result['test_acc']}; {args.out}/model.onnx")
+        given = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                 "levels": args.levels and tuple(args.levels), "k": args.clip_frames}
+        cfg = ClipTrainConfig(args.model, args.data, args.out, **{k: v for k, v in given.items() if v is not None})
+        result = train_clip_model(cfg)
+        test = "none (no test subjects)" if result["test_acc"] is None else f"{result['test_acc']:.4f}"
+        print(f"{args.model}: best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}, "
+              f"test accuracy {test}; {args.out}/model.onnx")
         return 0
     from aegis.train import config_from_args, train, train_folds
 
@@ -372,7 +396,8 @@ def run_data_build(args: argparse.Namespace) -> int:
 
     if args.recipe in RECIPES:
         static = args.static_model or ("static" if args.recipe == "faceparty" else None)
-        settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral)
+        settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral,
+                                  margin=args.margin)
         print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
     if len(args.source) != 1:
@@ -390,14 +415,27 @@ def run_data_build(args: argparse.Namespace) -> int:
 
 
 def run_data_clips(args: argparse.Namespace) -> int:
-    """`aegis data clips`: one temporal-pyramid vector per clip."""
+    """`aegis data clips`: the per-frame features of each clip."""
     from aegis.clips.store import build_clip_store
     from aegis.evaluate import default_model_for
     from aegis.runtime.onnx import OnnxModel
 
     model = OnnxModel(args.model or default_model_for("images="))
-    print(build_clip_store(args.source, args.out, model, runtime_model=args.runtime_model))
+    context = OnnxModel(args.context_model) if args.context_model else None
+    print(build_clip_store(args.source, args.out, model, runtime_model=args.runtime_model, context_model=context,
+                           workers=args.workers))
     return 0
+
+
+def _clip_model(name: str | None) -> ClipModel | None:
+    """The clip model that `name` names; None for no name or a frame model."""
+    from aegis.clips.runtime import ClipModel
+    from aegis.errors import ModelError
+
+    try:
+        return ClipModel(name) if name else None
+    except ModelError:
+        return None
 
 
 def _require_torch(mode: str) -> None:

@@ -21,7 +21,7 @@ class ModelInfo:
         layout: "stack" feeds (B, t, H, W); "video" feeds (B, 1, t, H, W).
         mean: subtracted from crops in 0..1.
         std: crops are divided by it after the mean is subtracted.
-        crop: the face-box margin the model was trained with ("bigfacex" or "faceparty").
+        crop: the box margin the model was trained with ("bigfacex", "faceparty" or "person").
         training: free text on the data and run that produced the weights.
     """
 

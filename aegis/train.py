@@ -129,7 +129,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     labels = _label_array(store, classes)
     val_labels = _label_array(val_store, classes)
     info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
-                     layout=model_spec(cfg.model).layout,
+                     layout=model_spec(cfg.model).layout, crop=store.meta.get("margin", "bigfacex"),
                      training={"data": cfg.data, "val": cfg.val, "split": cfg.split, "seed": cfg.seed,
                                "input_blur": cfg.input_blur})
     _seed_all(cfg.seed)

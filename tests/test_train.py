@@ -13,7 +13,7 @@ from aegis.splits import split_indices  # noqa: E402
 from aegis.train import TrainConfig, augment, lr_factor, train  # noqa: E402
 
 
-def _store(path, n=70, seed=0):
+def _store(path, n=70, seed=0, meta=None):
     rng = np.random.default_rng(seed)
     labels = [CLASSES[i % 7] for i in range(n)]
     windows = rng.integers(0, 255, (n, 5, 48, 48), dtype=np.uint8)
@@ -21,7 +21,7 @@ def _store(path, n=70, seed=0):
         windows[i] = np.clip(windows[i] // 4 + 25 * CLASSES.index(label), 0, 255)
     rows = [{"label": label, "subject": f"s{i % 10}", "source": "synthetic", "video": f"v{i}", "end_frame": 4,
              "stride": 1} for i, label in enumerate(labels)]
-    return write_store(path, windows, rows, {"recipe": "synthetic"})
+    return write_store(path, windows, rows, {"recipe": "synthetic", **(meta or {})})
 
 
 def test_paper_schedule_scales_with_epochs():
@@ -50,7 +50,7 @@ def test_subject_split_never_shares_a_subject():
 def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     from aegis.export import export_checkpoint
 
-    data = _store(tmp_path / "store")
+    data = _store(tmp_path / "store", meta={"margin": "person"})
     cfg = TrainConfig(model="timeconvnet-minixception", data=str(data), out=str(tmp_path / "run"), epochs=2,
                       batch=16, threads=1)
     train(TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=False)
@@ -69,6 +69,7 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
         assert len(list(csv.DictReader(f))) == 2
     model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx"))
     assert model.info.name == "timeconvnet-minixception" and model.info.training["data"] == str(data)
+    assert model.info.crop == "person"  # the store's crop margin travels with the model
     assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
     from aegis.cli import main
 

@@ -36,12 +36,12 @@ def test_still_images_use_the_static_model_when_shipped():
 
 @pytest.mark.skipif(not (WEIGHTS_DIR / "clip-pyramid.onnx").is_file(), reason="no clip model shipped")
 def test_shipped_clip_model_fits_its_frame_model():
-    from aegis.clips.features import clip_vector
+    from aegis.clips.features import clip_frames
     from aegis.clips.runtime import ClipModel
 
     clip = ClipModel("clip-pyramid")
-    frame_model = OnnxModel(clip.meta["feature_model"])
-    crops = [np.random.default_rng(i).random((48, 48), dtype=np.float32) for i in range(9)]
-    vector = clip_vector(frame_model, crops, clip.meta["levels"])
-    assert vector.shape == (clip.meta["feature_dim"],) and clip.classes == CLASSES
-    np.testing.assert_allclose(clip(vector[None]).sum(), 1.0, atol=1e-5)
+    assert clip.meta["context_model"] is None and clip.classes == CLASSES
+    frames = clip_frames(OnnxModel(clip.meta["feature_model"]),
+                         np.random.default_rng(0).random((9, 48, 48), dtype=np.float32))
+    assert frames.shape == (9, clip.meta["frame_dim"])
+    np.testing.assert_allclose(clip([frames, frames[:2]]).sum(1), 1.0, atol=1e-5)

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from aegis.analyzer import Analyzer
-from aegis.clips.features import clip_vector
 from aegis.clips.runtime import ClipModel
-from aegis.clips.store import main_face_crops
+from aegis.clips.store import video_frames
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
 from aegis.faces.detect import Detector, HaarDetector
@@ -40,14 +39,15 @@ def classify_clip(analyzer: Analyzer, source: str | Path, settings: VoteSettings
 
 
 def classify_clip_learned(clip_model: ClipModel, source: str | Path, detector: Detector | None = None) -> dict:
-    """A learned clip model's label: its feature model tracks the clip, the main face's crops make the pyramid."""
-    feature_model = OnnxModel(clip_model.meta["feature_model"])
+    """A learned clip model's label: its feature model tracks the clip, the main face's frames make the input."""
     video = Video(str(source), str(source), "", Path(source))
-    crops = main_face_crops(video, feature_model, detector or HaarDetector())
+    context = clip_model.meta["context_model"]
+    frames = video_frames(video, OnnxModel(clip_model.meta["feature_model"]), detector or HaarDetector(),
+                          OnnxModel(context) if context else None)
     report = {"source": str(source), "method": clip_model.meta["name"], "label": None, "probs": None,
-              "face_frames": len(crops)}
-    if crops:
-        probs = clip_model(clip_vector(feature_model, crops, clip_model.meta["levels"])[None])[0]
+              "face_frames": 0 if frames is None else len(frames)}
+    if frames is not None:
+        probs = clip_model([frames])[0]
         report["label"] = clip_model.classes[int(np.argmax(probs))]
         report["probs"] = {c: round(float(p), 4) for c, p in zip(clip_model.classes, probs, strict=True)}
     return report

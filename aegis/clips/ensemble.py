@@ -57,7 +57,8 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
 
     if method not in ("best", "average"):
         raise AegisError(f"method {method!r} is not one of ('best', 'average')")
-    features, rows, _ = load_clip_store(data)
+    store = load_clip_store(data)
+    clips = store.clips()
     scores, classes = {}, None
     for run in runs:
         path = Path(run) / "model.onnx" if Path(run).is_dir() else resolve_model_path(run)
@@ -65,12 +66,12 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
         if classes is not None and model.classes != classes:
             raise AegisError(f"{run} has classes {model.classes}, unlike the other runs' {classes}")
         classes = model.classes
-        scores[str(run)] = model(features)
+        scores[str(run)] = model(clips)
     lookup = {c: i for i, c in enumerate(classes)}
-    labels = np.array([lookup.get(r["label"], -1) for r in rows])
+    labels = np.array([lookup.get(r["label"], -1) for r in store.rows])
     singles = {name: fused_accuracy(scores, [name], labels) for name in scores}
     if method == "average":
         picked, acc = list(scores), fused_accuracy(scores, list(scores), labels)
     else:
         picked, acc = best_selection(scores, labels, max_models)
-    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(rows)}
+    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(store)}

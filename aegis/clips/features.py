@@ -1,25 +1,36 @@
-"""Per-frame clip features: a frame model's class probabilities and penultimate embedding, then the pyramid."""
+"""Per-frame clip features: a frame model's probabilities and penultimate embedding, plus an optional context."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from aegis.clips.pyramid import pyramid_features
-from aegis.data.windows import stack_window
 from aegis.runtime.onnx import OnnxModel
 
 
-def frame_features(model: OnnxModel, crops: Sequence[np.ndarray], batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities (T, C) and embeddings (T, D) of a track's crops in 0..1, each scored on its own window."""
-    t = model.info.frames
-    windows = np.stack([stack_window(list(crops[max(0, i - t + 1):i + 1]), t) for i in range(len(crops))])
+def frame_windows(length: int, t: int) -> np.ndarray:
+    """(length, t) frame indices: for each frame, the t-frame window ending there, padded with the first frame."""
+    return np.maximum(np.arange(length)[:, None] - (t - 1) + np.arange(t)[None], 0)
+
+
+def frame_features(model: OnnxModel, clips: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities (B, T, C) and embeddings (B, T, D) of (B, T, H, W) clips in 0..1, each frame on its window.
+
+    Each frame is scored on the window of the model's t frames that ends at it, as the live stream does.
+    """
+    b, length = clips.shape[:2]
+    windows = clips[:, frame_windows(length, model.info.frames)].reshape(b * length, model.info.frames,
+                                                                          *clips.shape[2:])
     parts = [model.embed(windows[i:i + batch]) for i in range(0, len(windows), batch)]
-    return np.concatenate([p for p, _ in parts]), np.concatenate([e for _, e in parts])
+    probs, embedding = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return probs.reshape(b, length, -1), embedding.reshape(b, length, -1)
 
 
-def clip_vector(model: OnnxModel, crops: Sequence[np.ndarray], levels: Sequence[int] = (0, 1, 2, 3)) -> np.ndarray:
-    """The temporal-pyramid vector of a clip: the mean embedding and min/mean/max probabilities per segment."""
-    probs, embedding = frame_features(model, crops)
-    return pyramid_features(np.concatenate([probs, embedding], axis=1), probs, levels)
+def clip_frames(model: OnnxModel, crops: np.ndarray, context_model: OnnxModel | None = None,
+                people: np.ndarray | None = None) -> np.ndarray:
+    """(T, C + D [+ E]) features of one clip: the frame model's probabilities and embedding of the face crops
+    (T, H, W), then, with a context model, its embedding of the person-region crops `people`."""
+    probs, embedding = frame_features(model, crops[None])
+    parts = [probs[0], embedding[0]]
+    if context_model is not None:
+        parts.append(frame_features(context_model, people[None])[1][0])
+    return np.concatenate(parts, axis=1).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Clip feature stores: one temporal-pyramid vector per clip, from window stores or from videos' main faces."""
+"""Clip feature stores: each clip's per-frame features, from window stores or from videos' main faces."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
-from aegis.clips.features import clip_vector
-from aegis.clips.voting import main_track, track_weights
+from aegis.clips.features import clip_frames, frame_features
+from aegis.clips.voting import VoteSettings, main_track, person_region, track_weights
 from aegis.data.sources import Video, read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
@@ -22,13 +25,36 @@ from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 from aegis.runtime.stream import FacePipeline
 
-CLIP_COLUMNS = ("label", "subject", "source", "video")
+CLIP_COLUMNS = ("label", "subject", "source", "video", "start", "length")
 
 
-def main_face_crops(video: Video, model: OnnxModel, detector: Detector) -> list[np.ndarray]:
-    """The crops of the clip's main face (main-face voting over the pipeline's tracks), in frame order."""
+@dataclass(frozen=True)
+class ClipStore:
+    """A loaded clip store: every clip's per-frame features in one (sum of T, F) array, one index row per clip."""
+
+    frames: np.ndarray
+    rows: list[dict]
+    meta: dict
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def clip(self, i: int) -> np.ndarray:
+        """The (T, F) per-frame features of clip i."""
+        start, length = int(self.rows[i]["start"]), int(self.rows[i]["length"])
+        return self.frames[start:start + length]
+
+    def clips(self) -> list[np.ndarray]:
+        """Every clip's (T, F) features, in index order."""
+        return [self.clip(i) for i in range(len(self))]
+
+
+def main_face_crops(video: Video, model: OnnxModel, detector: Detector, context_size: int | None = None,
+                    settings: VoteSettings | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The crops of the clip's main face (main-face voting over the pipeline's tracks) in frame order, (T, H, W)
+    in 0..1, and with `context_size` its person-region crops (T, S, S); empty arrays for a clip without faces."""
     pipeline = FacePipeline(model, detector)
-    results, crops = [], {}
+    results, crops, people = [], {}, {}
     size, margin = model.info.input_size[0], model.info.crop
     for frame in read_frames(video):
         if frame is None:
@@ -37,81 +63,143 @@ def main_face_crops(video: Video, model: OnnxModel, detector: Detector) -> list[
         grey = to_grey(frame)
         for face in result.faces:
             crops.setdefault(face.track_id, []).append(crop_face(grey, face.box, size, margin))
+            if context_size:
+                region = person_region(face.box, grey.shape, settings)
+                people.setdefault(face.track_id, []).append(crop_face(grey, region, context_size, "none"))
         results.append(result)
-    main = main_track(track_weights(results)) if results else None
-    return crops.get(main, [])
+    main = main_track(track_weights(results, settings)) if results else None
+    return _stack(crops.get(main, []), size), _stack(people.get(main, []), context_size or 0)
 
 
-def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, levels: Sequence[int] = (0, 1, 2, 3),
-                     detector: Detector | None = None, runtime_model: str | None = None) -> Path:
-    """Write out/features.npy (N, F), out/index.csv and out/meta.json.
+def _stack(crops: list[np.ndarray], side: int) -> np.ndarray:
+    """(N, side, side) float32 crops; an empty list gives an empty array of that shape."""
+    return np.array(crops, np.float32) if crops else np.empty((0, side, side), np.float32)
+
+
+def video_frames(video: Video, model: OnnxModel, detector: Detector, context_model: OnnxModel | None = None,
+                 settings: VoteSettings | None = None) -> np.ndarray | None:
+    """(T, F) per-frame features of a video's main face; None when no face is found."""
+    context_size = context_model.info.input_size[0] if context_model else None
+    faces, people = main_face_crops(video, model, detector, context_size, settings)
+    return clip_frames(model, faces, context_model, people) if len(faces) else None
+
+
+def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | None = None,
+                     runtime_model: str | None = None, context_model: OnnxModel | None = None,
+                     workers: int = 1) -> Path:
+    """Write out/frames.npy (sum of T, F), out/index.csv and out/meta.json.
 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
-    clips are tracked and reduced to their main face. Video clips are cached in out/cache by file, model and
-    levels, so a killed build resumes and a second model's store reuses nothing it should not.
-    `runtime_model` names the frame model that clip models trained on this store will use at run time when
-    it is not `model` itself: the same weights without the input blur make the features of already-blurred
-    training images match those that the blurred model gives for sharp faces.
+    clips are tracked and reduced to their main face, `workers` videos at a time. Video clips are cached in
+    out/cache by file and models, so a killed build resumes and a second model's store reuses nothing it
+    should not. `runtime_model` names the frame model that clip models trained on this store will use at
+    run time when it is not `model` itself: the same weights without the input blur make the features of
+    already-blurred training images match those that the blurred model gives for sharp faces.
     """
     out = Path(out)
     (out / "cache").mkdir(parents=True, exist_ok=True)
     (out / "meta.json").unlink(missing_ok=True)
-    vectors, rows, skipped = [], [], []
+    clips, rows, skipped, no_face, unreadable = [], [], [], [], []
     for source in sources:
         kind, _, path = source.partition("=")
         if kind == "store":
+            if context_model is not None:
+                raise AegisError(f"{source}: a window store holds face crops only; context features need videos")
             store = load_store(path)
-            for i in progress(range(len(store)), desc="clip features"):
-                vectors.append(clip_vector(model, list(np.asarray(store.windows[i], np.float32) / 255.0), levels))
-                rows.append((store.labels[i], store.subjects[i], store.sources[i], store.videos[i]))
+            for start in progress(range(0, len(store), 256), desc="clip features"):
+                windows = np.asarray(store.windows[start:start + 256], np.float32) / 255.0
+                clips += list(np.concatenate(frame_features(model, windows), axis=2))
+            rows += [(store.labels[i], store.subjects[i], store.sources[i], store.videos[i]) for i in range(len(store))]
             continue
         videos, report = scan_source(kind, path)
         skipped += report.skipped
-        for video in progress(videos, desc=f"clip features {kind}"):
-            cache = out / "cache" / f"{_clip_key(video, model, levels)}.npy"
+        caches = [out / "cache" / f"{_clip_key(v, model, context_model)}.npy" for v in videos]
+        jobs = [(v, c, model.path, context_model and context_model.path, detector)
+                for v, c in zip(videos, caches, strict=True) if not c.exists()]
+        reasons = dict(_run_jobs(jobs, workers, kind))
+        for video, cache in zip(videos, caches, strict=True):
             if not cache.exists():
-                try:
-                    crops = main_face_crops(video, model, detector or HaarDetector())
-                except AegisError as exc:
-                    skipped.append(f"{video.video_id}: {exc}")
-                    continue
-                if not crops:
-                    skipped.append(f"{video.video_id}: no face")
-                    continue
-                tmp = cache.with_name(cache.stem + ".partial.npy")
-                np.save(tmp, clip_vector(model, crops, levels))
-                os.replace(tmp, cache)
-            vectors.append(np.load(cache))
+                reason = reasons.get(video.video_id, "no face")
+                (no_face if reason == "no face" else unreadable).append(f"{video.video_id}: {reason}")
+                continue
+            clips.append(np.load(cache))
             rows.append((video.label, video.subject, kind, video.video_id))
-    if not vectors:
+    if not clips:
         raise AegisError(f"no clip with a face in {', '.join(sources)}")
-    np.save(out / "features.npy", np.stack(vectors).astype(np.float32))
-    with (out / "index.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CLIP_COLUMNS)
-        writer.writerows(rows)
-    shipped = model.path.parent == WEIGHTS_DIR
-    meta = {"sources": list(sources), "levels": list(levels), "feature_network": model.info.name,
-            "feature_model": runtime_model or (model.path.stem if shipped else str(model.path)),
-            "features_made_with": str(model.path), "classes": list(model.classes),
-            "count": len(rows), "skipped": skipped}
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    _write(out, clips, rows, _meta(sources, model, runtime_model, context_model, clips,
+                                   {"skipped_files": skipped, "unreadable": unreadable, "no_face": no_face}))
     return out
 
 
-def load_clip_store(path: str | Path) -> tuple[np.ndarray, list[dict], dict]:
-    """Features, index rows and meta of a complete clip store."""
+def load_clip_store(path: str | Path) -> ClipStore:
+    """A complete clip store."""
     path = Path(path)
     if not (path / "meta.json").is_file():
         raise AegisError(f"{path} is not a complete clip store (no meta.json)")
     with (path / "index.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    return np.load(path / "features.npy"), rows, json.loads((path / "meta.json").read_text())
+    return ClipStore(np.load(path / "frames.npy"), rows, json.loads((path / "meta.json").read_text()))
 
 
-def _clip_key(video: Video, model: OnnxModel, levels: Sequence[int]) -> str:
-    """A cache key from the clip's files (name, size, mtime), the feature model and the pyramid levels."""
+def _run_jobs(jobs: list[tuple], workers: int, desc: str) -> list[tuple[str, str | None]]:
+    """Cache every job's clip features (in `workers` processes); (video ID, failure reason or None) per job."""
+    if workers > 1 and len(jobs) > 1:
+        with get_context("fork").Pool(workers) as pool:
+            return list(progress(pool.imap_unordered(_cache_clip, jobs), total=len(jobs), desc=f"clip features {desc}"))
+    return [_cache_clip(job) for job in progress(jobs, desc=f"clip features {desc}")]
+
+
+def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | None]) -> tuple[str, str | None]:
+    """Compute one video's per-frame features into its cache file; the reason when there are none."""
+    video, cache, model_path, context_path, detector = job
+    try:
+        frames = video_frames(video, _model(model_path), detector or HaarDetector(),
+                              _model(context_path) if context_path else None)
+    except AegisError as exc:
+        return video.video_id, str(exc)
+    if frames is None:
+        return video.video_id, "no face"
+    tmp = cache.with_name(cache.stem + ".partial.npy")
+    np.save(tmp, frames)
+    os.replace(tmp, cache)
+    return video.video_id, None
+
+
+@lru_cache(maxsize=4)
+def _model(path: Path) -> OnnxModel:
+    """A feature model, loaded once per process."""
+    return OnnxModel(path)
+
+
+def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) -> None:
+    """frames.npy, index.csv, then meta.json last (the mark of a complete store)."""
+    np.save(out / "frames.npy", np.concatenate(clips).astype(np.float32))
+    starts = np.concatenate([[0], np.cumsum([len(c) for c in clips])[:-1]])
+    with (out / "index.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CLIP_COLUMNS)
+        writer.writerows((*row, int(start), len(clip)) for row, start, clip in zip(rows, starts, clips, strict=True))
+    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+
+
+def _meta(sources: Sequence[str], model: OnnxModel, runtime_model: str | None, context_model: OnnxModel | None,
+          clips: list[np.ndarray], misses: dict[str, list[str]]) -> dict:
+    """What the store holds, which models made it, and the files and videos it could not use."""
+    return {"sources": list(sources), "feature_network": model.info.name,
+            "feature_model": runtime_model or _model_name(model), "features_made_with": str(model.path),
+            "context_model": _model_name(context_model) if context_model else None,
+            "classes": list(model.classes), "frame_dim": int(clips[0].shape[1]), "count": len(clips),
+            "frames": int(sum(len(c) for c in clips)), **misses}
+
+
+def _model_name(model: OnnxModel) -> str:
+    """A shipped model's name, else its path."""
+    return model.path.stem if model.path.parent == WEIGHTS_DIR else str(model.path)
+
+
+def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None) -> str:
+    """A cache key from the clip's files (name, size, mtime) and the feature and context models."""
     files = [video.frames] if isinstance(video.frames, Path) else list(video.frames)
     stamp = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    text = json.dumps([stamp, str(model.path), model.path.stat().st_size, list(levels)])
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
+    models = [(str(m.path), m.path.stat().st_size) for m in (model, context_model) if m is not None]
+    return hashlib.sha1(json.dumps([stamp, models]).encode()).hexdigest()[:20]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aegis.faces.crop import Box
+from aegis.faces.crop import PERSON_DOWN, PERSON_OUT, Box, clip_box, person_box
 from aegis.runtime.results import FrameResult
 
 
@@ -23,8 +23,8 @@ class VoteSettings:
     c_freq: float = 1.0
     c_size: float = 1.0
     c_prob: float = 0.5
-    person_down: float = 3.0
-    person_out: float = 1.0
+    person_down: float = PERSON_DOWN
+    person_out: float = PERSON_OUT
 
 
 def track_weights(results: list[FrameResult], settings: VoteSettings | None = None) -> dict[int, dict]:
@@ -58,8 +58,4 @@ def main_track(weights: dict[int, dict]) -> int | None:
 def person_region(face: Box, frame_shape: tuple[int, ...], settings: VoteSettings | None = None) -> Box:
     """The face box extended down and out to the person, clipped to the frame."""
     s = settings or VoteSettings()
-    x, y, w, h = face
-    x0, y0 = max(0, int(x - s.person_out * w)), max(0, y)
-    x1 = min(frame_shape[1], int(x + w + s.person_out * w))
-    y1 = min(frame_shape[0], int(y + h + s.person_down * h))
-    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+    return clip_box(person_box(face, s.person_down, s.person_out), frame_shape)

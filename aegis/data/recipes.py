@@ -24,7 +24,7 @@ from aegis.data.sources import Video, read_frames, scan_source, source_defaults
 from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
-from aegis.faces.crop import crop_face, to_grey
+from aegis.faces.crop import MARGINS, crop_face, to_grey
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.progress import progress
 from aegis.runtime.onnx import OnnxModel
@@ -46,6 +46,8 @@ class RecipeSettings:
         peaks: windows per video for FaceParty and peak.
         neutral: also take the first t frames of CK+ and KDEF-dyn sequences (which start neutral) as a
             neutral window.
+        margin: the crop margin (None: the recipe's own, faceparty or bigfacex); "person" cuts person regions,
+            the training windows of a context CNN for clip models.
     """
 
     recipe: str = "bigfacex"
@@ -55,12 +57,20 @@ class RecipeSettings:
     static_model: str | None = None
     peaks: int = 3
     neutral: bool = False
+    margin: str | None = None
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
             raise AegisError(f"recipe {self.recipe!r} is not one of {RECIPES}")
+        if self.margin is not None and self.margin not in MARGINS:
+            raise AegisError(f"margin {self.margin!r} is not one of {MARGINS}")
         if self.recipe == "faceparty" and not self.static_model:
             raise AegisError("the faceparty recipe needs --static-model (a single-frame classifier)")
+
+    @property
+    def crop_margin(self) -> str:
+        """The margin windows are cut with."""
+        return self.margin or ("faceparty" if self.recipe == "faceparty" else "bigfacex")
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,7 @@ def _static_model(path: str) -> OnnxModel:
 def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
     """Cut one video into windows and save them to its part file; a broken video saves its reason instead."""
     info = {"video": job.video.video_id, "subject": job.video.subject, "label": job.video.label, "source": job.kind}
-    margin = "faceparty" if job.settings.recipe == "faceparty" else "bigfacex"
+    margin = job.settings.crop_margin
     margins = (margin, _static_model(job.settings.static_model).info.crop) if job.settings.static_model else (margin,)
     try:
         crops = face_crops(job.video, detector or HaarDetector(), tuple(dict.fromkeys(margins)))
@@ -199,7 +209,8 @@ def _merge(jobs: list[VideoJob], out: Path, sources: list[str], settings: Recipe
         rows += [{"label": label, "subject": info["subject"], "source": info["source"], "video": info["video"],
                   "end_frame": end, "stride": info["stride"]}
                  for end, label in zip(info["end_frames"], info["labels"], strict=True)]
-    meta = {"recipe": settings.recipe, "settings": str(settings), "sources": sources, "videos": len(jobs),
+    meta = {"recipe": settings.recipe, "margin": settings.crop_margin, "settings": str(settings),
+            "sources": sources, "videos": len(jobs),
             "frames": frames, "frames_without_face": faceless, "skipped_videos": failed,
             "unknown_labels": dict(unknown), "skipped_files": skipped,
             "per_class": dict(Counter(r["label"] for r in rows)),

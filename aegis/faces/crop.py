@@ -6,7 +6,23 @@ import cv2
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels
-MARGINS = ("bigfacex", "faceparty", "none")
+MARGINS = ("bigfacex", "faceparty", "none", "person")
+PERSON_DOWN, PERSON_OUT = 3.0, 1.0  # the person region: face heights below the face, face widths to each side
+
+
+def person_box(box: Box, down: float = PERSON_DOWN, out: float = PERSON_OUT) -> tuple[float, float, float, float]:
+    """The face box extended `down` face heights below it and `out` face widths to each side (not clipped)."""
+    x, y, w, h = (float(v) for v in box)
+    return x - out * w, y, w + 2 * out * w, h + down * h
+
+
+def clip_box(box: tuple[float, float, float, float], frame_shape: tuple[int, ...]) -> Box:
+    """A float (x, y, w, h) rounded and clipped to the frame, at least 1x1."""
+    x, y, w, h = box
+    fh, fw = frame_shape[:2]
+    x0, y0 = min(max(int(round(x)), 0), fw - 1), min(max(int(round(y)), 0), fh - 1)
+    x1, y1 = min(max(int(round(x + w)), x0 + 1), fw), min(max(int(round(y + h)), y0 + 1), fh)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
@@ -15,7 +31,8 @@ def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
     Args:
         box: (x, y, w, h).
         margin: "bigfacex" grows the box 10% on each side; "faceparty" shrinks it 10% on each side in x
-            and cuts 20% of its height from the top; "none" only clips.
+            and cuts 20% of its height from the top; "person" takes the person region below and around the
+            face (`person_box`), the input of a context CNN; "none" only clips.
         frame_shape: the frame's (H, W, ...) shape.
 
     Returns:
@@ -26,12 +43,11 @@ def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
         x, y, w, h = x - 0.1 * w, y - 0.1 * h, 1.2 * w, 1.2 * h
     elif margin == "faceparty":
         x, y, w, h = x + 0.1 * w, y + 0.2 * h, 0.8 * w, 0.8 * h
+    elif margin == "person":
+        x, y, w, h = person_box(box)
     elif margin != "none":
         raise ValueError(f"margin {margin!r} is not one of {MARGINS}")
-    fh, fw = frame_shape[:2]
-    x0, y0 = min(max(int(round(x)), 0), fw - 1), min(max(int(round(y)), 0), fh - 1)
-    x1, y1 = min(max(int(round(x + w)), x0 + 1), fw), min(max(int(round(y + h)), y0 + 1), fh)
-    return x0, y0, x1 - x0, y1 - y0
+    return clip_box((x, y, w, h), frame_shape)
 
 
 def to_grey(frame: np.ndarray) -> np.ndarray:

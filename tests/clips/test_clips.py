@@ -108,3 +108,23 @@ def test_main_face_on_real_multi_person_clips_is_a_lasting_face(name, tiny_model
     report = classify_clip(Analyzer(model=tiny_model), shared_data("videos") / name)
     assert len(report["tracks"]) >= 2 and report["label"] in report["probs"]
     assert report["tracks"][report["main_track"]]["frequency"] >= 0.5, report["tracks"]
+
+
+@pytest.mark.real_data
+def test_main_face_features_with_person_context_on_a_real_two_person_clip():
+    from conftest import shared_data
+
+    from aegis.clips.store import video_frames
+    from aegis.data.sources import Video
+    from aegis.faces.detect import HaarDetector
+    from aegis.runtime.onnx import OnnxModel
+
+    path = shared_data("videos") / "head-pose-face-detection-female-and-male.gif"
+    static = OnnxModel("static")
+    frames = video_frames(Video("fm", "fm", "", path), static, HaarDetector(), context_model=static)
+    faces_only = video_frames(Video("fm", "fm", "", path), static, HaarDetector())
+    embedding = static.embed(np.zeros((1, 1, 48, 48), np.float32))[1].shape[1]
+    width = len(static.classes) + embedding
+    assert frames.shape == (len(faces_only), width + embedding) and len(frames) >= 10
+    np.testing.assert_allclose(frames[:, :width], faces_only, atol=1e-5)
+    assert not np.allclose(frames[:, width:], frames[:, len(static.classes):width])  # person region != face

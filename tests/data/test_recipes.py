@@ -69,13 +69,16 @@ def test_bigfacex_counts_windows_and_reports_skips(tmp_path):
     assert meta["unknown_labels"] == {"bored": 1} and not (tmp_path / "out" / "parts").exists()
 
 
-def test_builder_windows_equal_live_windows(tmp_path):
+@pytest.mark.parametrize("margin", [None, "person"])
+def test_builder_windows_equal_live_windows(tmp_path, margin):
     from test_windows import RecordingModel
 
     root = _layout(tmp_path / "src")
-    store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", RecipeSettings(margin=margin),
+                                         detector=SquareDetector()))
+    assert store.meta["margin"] == (margin or "bigfacex")
     offline = np.asarray(store.windows[: 6], np.float32) / 255
-    model = RecordingModel()
+    model = RecordingModel(crop=store.meta["margin"])
     pipeline = FacePipeline(model, SquareDetector())
     for i, frame in enumerate(open_source(root / "happy" / "clip1.mp4")):
         pipeline.process(frame, i)
@@ -133,6 +136,11 @@ def test_faceparty_windows_end_at_the_peaks(tmp_path, monkeypatch, rising, ends)
         rows = [line.split(",") for line in f.read().splitlines()[1:]]
     assert [int(r[4]) for r in rows if r[3] == "happy/clip1"] == ends
     assert store.meta["recipe"] == "faceparty"
+
+
+def test_unknown_margin_is_refused():
+    with pytest.raises(AegisError, match="margin 'wide'"):
+        RecipeSettings(margin="wide")
 
 
 def test_faceparty_needs_a_static_model():

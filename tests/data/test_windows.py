@@ -33,8 +33,8 @@ def test_face_window_keeps_only_t_crops():
 class RecordingModel:
     """Stands in for OnnxModel: records every batch of windows it is given."""
 
-    def __init__(self, frames: int = 5) -> None:
-        self.info = ModelInfo(name="recorder", classes=CLASSES, frames=frames)
+    def __init__(self, frames: int = 5, crop: str = "bigfacex") -> None:
+        self.info = ModelInfo(name="recorder", classes=CLASSES, frames=frames, crop=crop)
         self.classes = CLASSES
         self.batches: list[np.ndarray] = []
 

@@ -12,6 +12,11 @@ def test_faceparty_shrinks_x_and_top():
     assert adjust_box((100, 100, 50, 50), "faceparty", (480, 640)) == (105, 110, 40, 40)
 
 
+def test_person_region_extends_three_heights_down_and_one_width_out():
+    assert adjust_box((100, 100, 50, 50), "person", (480, 640)) == (50, 100, 150, 200)
+    assert adjust_box((10, 400, 50, 50), "person", (480, 640)) == (0, 400, 110, 80)
+
+
 def test_box_is_clipped_to_frame():
     assert adjust_box((-20, -10, 50, 40), "none", (100, 100)) == (0, 0, 30, 30)
     assert adjust_box((90, 90, 50, 50), "bigfacex", (100, 100)) == (85, 85, 15, 15)

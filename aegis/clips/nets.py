@@ -1,17 +1,33 @@
-"""The `clip-lstm3d` model: an LSTM over per-frame features, mapped to maps that 3D convolutions read (torch)."""
+"""Clip networks (torch): `clip-pyramid`, an MLP on pyramid vectors, and `clip-lstm3d`, an LSTM then 3D convs."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 
-def sample_frames(length: int, k: int = 32, rng: np.random.Generator | None = None) -> np.ndarray:
-    """K frame indices of a clip: sorted random draws in training (with rng), evenly spaced at test."""
-    if rng is None:
-        return np.linspace(0, length - 1, k).round().astype(int)
-    return np.sort(rng.integers(0, length, k))
+class Standardise(nn.Module):
+    """Subtract the training inputs' mean and divide by their std along the last axis (buffers, so exported)."""
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std.clamp(min=1e-4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class ClipPyramidMLP(nn.Module):
+    """Two linear layers with dropout over a (B, V) temporal-pyramid vector; outputs logits."""
+
+    def __init__(self, in_dim: int, num_classes: int = 7, hidden: int = 256, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                 nn.Linear(hidden, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
 
 
 class ClipLSTM3D(nn.Module):

@@ -1,0 +1,140 @@
+"""Training of clip models on a clip store (torch needed): clip-pyramid and clip-lstm3d."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aegis.clips.inputs import clip_input
+from aegis.clips.nets import ClipLSTM3D, ClipPyramidMLP, Standardise
+from aegis.clips.runtime import CLIP_METADATA_KEY
+from aegis.clips.store import ClipStore, load_clip_store
+from aegis.errors import AegisError
+from aegis.metrics import classification_report, confusion_matrix
+from aegis.progress import progress
+from aegis.splits import split_indices
+
+CLIP_MODELS = ("clip-pyramid", "clip-lstm3d")
+
+
+@dataclass(frozen=True)
+class ClipTrainConfig:
+    """A clip-model run: which model, the clip store, the run folder and the optimisation settings.
+
+    `levels` are clip-pyramid's pyramid levels; `k` is the number of frames clip-lstm3d samples per clip
+    (at random in training, evenly at validation and test).
+    """
+
+    model: str
+    data: str
+    out: str
+    epochs: int = 60
+    batch: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    levels: tuple[int, ...] = (0, 1, 2, 3)
+    k: int = 32
+
+
+def train_clip_model(cfg: ClipTrainConfig) -> dict:
+    """Train with a subject split; writes best.pt, test_report.json and model.onnx (with metadata) under out."""
+    if cfg.model not in CLIP_MODELS:
+        raise AegisError(f"clip model {cfg.model!r} is not one of {CLIP_MODELS}")
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    store = load_clip_store(cfg.data)
+    meta = _model_meta(cfg, store)
+    lookup = {c: i for i, c in enumerate(meta["classes"])}
+    if any(r["label"] not in lookup for r in store.rows):
+        raise AegisError(f"labels outside the feature model's classes {meta['classes']} in {cfg.data}")
+    labels = torch.tensor([lookup[r["label"]] for r in store.rows])
+    train_idx, val_idx, test_idx = split_indices([r["subject"] for r in store.rows], "subject", cfg.seed)
+    clips = store.clips()
+    fixed = torch.from_numpy(np.stack([clip_input(meta, c) for c in clips]))  # pyramid vectors; even samples
+    network = _network(cfg, meta, fixed[train_idx])
+    optimizer = torch.optim.Adam(network.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    best = (-1.0, 0)
+    for epoch in progress(range(cfg.epochs), desc=cfg.model):
+        network.train()
+        order = train_idx[rng.permutation(len(train_idx))]
+        for i in range(0, len(order), cfg.batch):
+            sel = order[i:i + cfg.batch]
+            x = fixed[sel] if meta["input"] == "pyramid" else torch.from_numpy(
+                np.stack([clip_input(meta, clips[j], rng) for j in sel]))
+            loss = F.cross_entropy(network(x), labels[sel])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        acc = _accuracy(network, fixed, labels, val_idx)
+        if acc > best[0]:
+            best = (acc, epoch + 1)
+            torch.save(network.state_dict(), out / "best.pt")
+    network.load_state_dict(torch.load(out / "best.pt"))
+    report = _report(network, fixed, labels, test_idx, meta["classes"]) if len(test_idx) else {}
+    (out / "test_report.json").write_text(json.dumps(report, indent=2))
+    export_clip_model(network, out / "model.onnx", meta, tuple(fixed.shape[1:]))
+    return {"best_val_acc": best[0], "best_epoch": best[1], "test_acc": report.get("accuracy"),
+            "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}
+
+
+def _model_meta(cfg: ClipTrainConfig, store: ClipStore) -> dict:
+    """The metadata the runtime needs: classes, input kind and its settings, the feature models."""
+    meta = {"name": cfg.model, "classes": store.meta["classes"], "feature_model": store.meta["feature_model"],
+            "context_model": store.meta["context_model"], "frame_dim": store.meta["frame_dim"],
+            "training": cfg.data}
+    if cfg.model == "clip-pyramid":
+        return {**meta, "input": "pyramid", "levels": list(cfg.levels)}
+    return {**meta, "input": "sequence", "k": cfg.k}
+
+
+def _network(cfg: ClipTrainConfig, meta: dict, train_inputs: torch.Tensor) -> nn.Module:
+    """The clip network behind a standardisation fitted on the training inputs."""
+    flat = train_inputs.reshape(-1, train_inputs.shape[-1])
+    standardise = Standardise(flat.mean(0), flat.std(0))
+    num_classes = len(meta["classes"])
+    if cfg.model == "clip-pyramid":
+        return nn.Sequential(standardise, ClipPyramidMLP(train_inputs.shape[-1], num_classes))
+    return nn.Sequential(standardise, ClipLSTM3D(train_inputs.shape[-1], num_classes))
+
+
+@torch.no_grad()
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray) -> float:
+    """Accuracy over the given rows (0 for none)."""
+    model.eval()
+    return float((model(x[idx]).argmax(1) == y[idx]).float().mean()) if len(idx) else 0.0
+
+
+@torch.no_grad()
+def _report(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray, classes: list[str]) -> dict:
+    """The classification report over the given rows."""
+    model.eval()
+    preds = model(x[idx]).argmax(1).numpy()
+    return classification_report(confusion_matrix(y[idx].numpy(), preds, len(classes)), classes)
+
+
+def export_clip_model(model: nn.Module, path: Path, meta: dict, input_shape: tuple[int, ...]) -> Path:
+    """ONNX (input "features" (B, *input_shape), output "probs") with the metadata under CLIP_METADATA_KEY."""
+    wrapped = nn.Sequential(model, nn.Softmax(dim=-1)).eval()
+    tmp = path.with_name(path.name + ".partial")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapped, (torch.zeros(1, *input_shape),), str(tmp), dynamo=False, opset_version=17,
+                          input_names=["features"], output_names=["probs"],
+                          dynamic_axes={"features": {0: "batch"}, "probs": {0: "batch"}})
+    proto = onnx.load(str(tmp))
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = CLIP_METADATA_KEY, json.dumps(meta)
+    onnx.save(proto, str(tmp))
+    os.replace(tmp, path)
+    return path
