@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
+    p.add_argument("--init", help="start from another run's weights (its folder or a checkpoint); layers that do "
+                                  "not fit, e.g. the classifier of a run with other classes, start fresh")
     p.add_argument("--levels", type=int, nargs="+", help="clip-pyramid: pyramid levels (default 0 1 2 3)")
     p.add_argument("--clip-frames", type=_positive_int, metavar="K",
                    help="clip-lstm3d: frames sampled per clip (default 32)")
@@ -225,12 +227,12 @@ def run_clip(args: argparse.Namespace) -> int:
     reports = []
     for source in args.sources:
         if clip_model:
-            report = classify_clip_learned(clip_model, source)
-            print(f"{source}: {report['label'] or 'no face'} ({report['method']}, {report['face_frames']} face frames)")
+            report = classify_clip_learned(clip_model, source, settings)
         else:
             report = classify_clip(analyzer, source, settings)
-            weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
-            print(f"{source}: {report['label'] or 'no face'} (main track {report['main_track']}; weights {weights})")
+        weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
+        print(f"{source}: {report['label'] or 'no face'} ({report['method']}; main track {report['main_track']}; "
+              f"weights {weights})")
         reports.append(report)
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))
@@ -358,7 +360,7 @@ def run_train(args: argparse.Namespace) -> int:
         from aegis.clips.training import ClipTrainConfig, train_clip_model
 
         given = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "seed": args.seed,
-                 "levels": args.levels and tuple(args.levels), "k": args.clip_frames}
+                 "levels": args.levels and tuple(args.levels), "k": args.clip_frames, "threads": args.threads}
         cfg = ClipTrainConfig(args.model, args.data, args.out, **{k: v for k, v in given.items() if v is not None})
         result = train_clip_model(cfg)
         test = "none (no test subjects)" if result["test_acc"] is None else f"{result['test_acc']:.4f}"

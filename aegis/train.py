@@ -36,7 +36,9 @@ class TrainConfig:
     shared/data is): validation windows are blurred by that Gaussian, and `aegis export` puts the same
     fixed blur in front of the network, so sharp camera crops reach it as blurred as its training data.
     `blur_aug` adds a random extra blur (std up to that many pixels) to training windows, for crops that
-    arrive blurrier than that (small faces scaled up).
+    arrive blurrier than that (small faces scaled up). `init` starts the network from another run's weights
+    (its folder or a checkpoint): every tensor whose name and shape match is copied, the rest (e.g. the
+    classifier of a run with other classes) starts fresh.
     """
 
     model: str
@@ -57,6 +59,7 @@ class TrainConfig:
     blur_aug: float = 0.0
     folds: int = 0
     fold: int = 0
+    init: str | None = None
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -131,7 +134,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
                      layout=model_spec(cfg.model).layout, crop=store.meta.get("margin", "bigfacex"),
                      training={"data": cfg.data, "val": cfg.val, "split": cfg.split, "seed": cfg.seed,
-                               "input_blur": cfg.input_blur})
+                               "input_blur": cfg.input_blur, "init": cfg.init})
     _seed_all(cfg.seed)
     model = create_model(cfg.model, num_classes=len(classes), frames=info.frames)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -146,6 +149,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         torch.set_rng_state(ckpt["rng"])
     elif (out / "last.pt").is_file():
         raise AegisError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+    elif cfg.init:
+        copied, total = init_from(model, cfg.init)
+        print(f"initialised {copied} of {total} tensors from {cfg.init}", flush=True)
     log_path = out / "log.csv"
     if state["epoch"] == 0:
         log_path.write_text("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n")
@@ -184,6 +190,20 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         result["test_acc"] = report["accuracy"]
     (out / "result.json").write_text(json.dumps(result, indent=2))
     return result
+
+
+def init_from(model: nn.Module, source: str) -> tuple[int, int]:
+    """Copy the tensors of a run (its best.pt) or checkpoint whose names and shapes match; (copied, total)."""
+    path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)
+    if not path.is_file():
+        raise AegisError(f"--init {source}: no checkpoint there (a run folder with best.pt, or a .pt file)")
+    weights = torch.load(path, weights_only=False, map_location="cpu")["model"]
+    own = model.state_dict()
+    matched = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    if not any(v.ndim for v in matched.values()):  # counters such as num_batches_tracked fit anything
+        raise AegisError(f"--init {source}: none of its tensors fits this network")
+    model.load_state_dict(matched, strict=False)
+    return len(matched), len(own)
 
 
 @torch.no_grad()

@@ -173,3 +173,23 @@ def test_balanced_epoch_draws_classes_equally():
     assert len(order) == 1000 and counts.min() > 270 and counts.max() < 400
     plain = _epoch_order(np.arange(1000), labels, False, torch.Generator().manual_seed(0))
     assert sorted(plain) == list(range(1000))
+
+
+def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path):
+    from aegis.models import create_model
+    from aegis.train import init_from
+
+    data = _store(tmp_path / "store", n=28)
+    train(TrainConfig(model="emotionnet-nano-b", data=str(data), out=str(tmp_path / "a"), epochs=1, batch=16,
+                      threads=1))
+    source = torch.load(tmp_path / "a" / "best.pt", weights_only=False)["model"]
+    model = create_model("emotionnet-nano-b", num_classes=8, frames=1)
+    copied, total = init_from(model, str(tmp_path / "a"))
+    own = model.state_dict()
+    differing = [k for k in own if own[k].shape != source[k].shape]
+    assert copied == total - len(differing) and 1 <= len(differing) <= 2  # the classifier's weight and bias
+    assert all(torch.equal(own[k], source[k]) for k in own if k not in differing)
+    with pytest.raises(AegisError, match="no checkpoint there"):
+        init_from(model, str(tmp_path / "missing"))
+    with pytest.raises(AegisError, match="none of its tensors fits"):
+        init_from(create_model("minixception-2d", num_classes=8, frames=1), str(tmp_path / "a"))

@@ -8,7 +8,7 @@ import numpy as np
 
 from aegis.analyzer import Analyzer
 from aegis.clips.runtime import ClipModel
-from aegis.clips.store import video_frames
+from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
 from aegis.faces.detect import Detector, HaarDetector
@@ -19,8 +19,7 @@ from aegis.runtime.results import FrameResult
 def clip_decision(results: list[FrameResult], classes: tuple[str, ...], settings: VoteSettings | None = None) -> dict:
     """Vote for the main face, then label the clip by the mean of that track's probabilities over the clip.
 
-    This mean-probability rule is the clip classifier until a learned clip model (temporal pyramid,
-    LSTM+3D-CNN) is shipped.
+    This mean-probability rule labels clips when a frame model is given instead of a clip model.
     """
     weights = track_weights(results, settings)
     main = main_track(weights)
@@ -38,14 +37,16 @@ def classify_clip(analyzer: Analyzer, source: str | Path, settings: VoteSettings
     return {"source": str(source), **clip_decision(analyzer.analyze(source), analyzer.model.classes, settings)}
 
 
-def classify_clip_learned(clip_model: ClipModel, source: str | Path, detector: Detector | None = None) -> dict:
+def classify_clip_learned(clip_model: ClipModel, source: str | Path, settings: VoteSettings | None = None,
+                          detector: Detector | None = None) -> dict:
     """A learned clip model's label: its feature model tracks the clip, the main face's frames make the input."""
+    model = OnnxModel(clip_model.meta["feature_model"])
+    context = OnnxModel(clip_model.meta["context_model"]) if clip_model.meta["context_model"] else None
     video = Video(str(source), str(source), "", Path(source))
-    context = clip_model.meta["context_model"]
-    frames = video_frames(video, OnnxModel(clip_model.meta["feature_model"]), detector or HaarDetector(),
-                          OnnxModel(context) if context else None)
-    report = {"source": str(source), "method": clip_model.meta["name"], "label": None, "probs": None,
-              "face_frames": 0 if frames is None else len(frames)}
+    face = main_face(video, model, detector or HaarDetector(), context and context.info.input_size[0], settings)
+    frames = face_frames(face, model, context)
+    report = {"source": str(source), "method": clip_model.meta["name"], "main_track": face.track,
+              "tracks": face.tracks, "face_frames": len(face.crops), "label": None, "probs": None}
     if frames is not None:
         probs = clip_model([frames])[0]
         report["label"] = clip_model.classes[int(np.argmax(probs))]

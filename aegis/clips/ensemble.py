@@ -49,7 +49,10 @@ def best_selection(scores: Mapping[str, np.ndarray], labels: np.ndarray,
 
 
 def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: int = 5) -> dict:
-    """Score a clip store with each run's clip model and fuse them: "average" of all, or "best" selection."""
+    """Score a clip store with each run's clip model and fuse them: "average" of all, or "best" selection.
+
+    Clips whose label the models lack (e.g. contempt for 7-class models) are left out and counted.
+    """
     from aegis.clips.runtime import ClipModel
     from aegis.clips.store import load_clip_store
     from aegis.errors import AegisError
@@ -58,8 +61,7 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
     if method not in ("best", "average"):
         raise AegisError(f"method {method!r} is not one of ('best', 'average')")
     store = load_clip_store(data)
-    clips = store.clips()
-    scores, classes = {}, None
+    scores, classes, clips = {}, None, store.clips()
     for run in runs:
         path = Path(run) / "model.onnx" if Path(run).is_dir() else resolve_model_path(run)
         model = ClipModel(path)
@@ -69,9 +71,12 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
         scores[str(run)] = model(clips)
     lookup = {c: i for i, c in enumerate(classes)}
     labels = np.array([lookup.get(r["label"], -1) for r in store.rows])
+    known = labels >= 0
+    scores, labels = {name: s[known] for name, s in scores.items()}, labels[known]
     singles = {name: fused_accuracy(scores, [name], labels) for name in scores}
     if method == "average":
         picked, acc = list(scores), fused_accuracy(scores, list(scores), labels)
     else:
         picked, acc = best_selection(scores, labels, max_models)
-    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(store)}
+    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(labels),
+            "skipped_labels": int((~known).sum())}

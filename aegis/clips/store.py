@@ -49,10 +49,20 @@ class ClipStore:
         return [self.clip(i) for i in range(len(self))]
 
 
-def main_face_crops(video: Video, model: OnnxModel, detector: Detector, context_size: int | None = None,
-                    settings: VoteSettings | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The crops of the clip's main face (main-face voting over the pipeline's tracks) in frame order, (T, H, W)
-    in 0..1, and with `context_size` its person-region crops (T, S, S); empty arrays for a clip without faces."""
+@dataclass(frozen=True)
+class MainFace:
+    """A clip's main face: its track ID (None without faces), every track's vote, and its crops in frame order:
+    faces (T, H, W) and, when asked for, person regions (T, S, S), in 0..1."""
+
+    track: int | None
+    tracks: dict[int, dict]
+    crops: np.ndarray
+    people: np.ndarray
+
+
+def main_face(video: Video, model: OnnxModel, detector: Detector, context_size: int | None = None,
+              settings: VoteSettings | None = None) -> MainFace:
+    """Track the clip with the frame model's pipeline, vote for the main face and keep that track's crops."""
     pipeline = FacePipeline(model, detector)
     results, crops, people = [], {}, {}
     size, margin = model.info.input_size[0], model.info.crop
@@ -67,8 +77,9 @@ def main_face_crops(video: Video, model: OnnxModel, detector: Detector, context_
                 region = person_region(face.box, grey.shape, settings)
                 people.setdefault(face.track_id, []).append(crop_face(grey, region, context_size, "none"))
         results.append(result)
-    main = main_track(track_weights(results, settings)) if results else None
-    return _stack(crops.get(main, []), size), _stack(people.get(main, []), context_size or 0)
+    tracks = track_weights(results, settings) if results else {}
+    main = main_track(tracks)
+    return MainFace(main, tracks, _stack(crops.get(main, []), size), _stack(people.get(main, []), context_size or 0))
 
 
 def _stack(crops: list[np.ndarray], side: int) -> np.ndarray:
@@ -76,12 +87,16 @@ def _stack(crops: list[np.ndarray], side: int) -> np.ndarray:
     return np.array(crops, np.float32) if crops else np.empty((0, side, side), np.float32)
 
 
+def face_frames(face: MainFace, model: OnnxModel, context_model: OnnxModel | None = None) -> np.ndarray | None:
+    """(T, F) per-frame features of a main face; None for a clip without faces."""
+    return clip_frames(model, face.crops, context_model, face.people) if len(face.crops) else None
+
+
 def video_frames(video: Video, model: OnnxModel, detector: Detector, context_model: OnnxModel | None = None,
                  settings: VoteSettings | None = None) -> np.ndarray | None:
     """(T, F) per-frame features of a video's main face; None when no face is found."""
     context_size = context_model.info.input_size[0] if context_model else None
-    faces, people = main_face_crops(video, model, detector, context_size, settings)
-    return clip_frames(model, faces, context_model, people) if len(faces) else None
+    return face_frames(main_face(video, model, detector, context_size, settings), model, context_model)
 
 
 def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | None = None,

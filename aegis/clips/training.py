@@ -31,7 +31,7 @@ class ClipTrainConfig:
     """A clip-model run: which model, the clip store, the run folder and the optimisation settings.
 
     `levels` are clip-pyramid's pyramid levels; `k` is the number of frames clip-lstm3d samples per clip
-    (at random in training, evenly at validation and test).
+    (at random in training, evenly at validation and test); `threads` are torch's CPU threads.
     """
 
     model: str
@@ -43,6 +43,7 @@ class ClipTrainConfig:
     seed: int = 0
     levels: tuple[int, ...] = (0, 1, 2, 3)
     k: int = 32
+    threads: int = 2
 
 
 def train_clip_model(cfg: ClipTrainConfig) -> dict:
@@ -50,6 +51,7 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
     if cfg.model not in CLIP_MODELS:
         raise AegisError(f"clip model {cfg.model!r} is not one of {CLIP_MODELS}")
     torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
     rng = np.random.default_rng(cfg.seed)
     store = load_clip_store(cfg.data)
     meta = _model_meta(cfg, store)
@@ -65,10 +67,10 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     best = (-1.0, 0)
-    for epoch in progress(range(cfg.epochs), desc=cfg.model):
+    for epoch in range(cfg.epochs):
         network.train()
         order = train_idx[rng.permutation(len(train_idx))]
-        for i in range(0, len(order), cfg.batch):
+        for i in progress(range(0, len(order), cfg.batch), desc=f"{cfg.model} {epoch + 1}/{cfg.epochs}"):
             sel = order[i:i + cfg.batch]
             x = fixed[sel] if meta["input"] == "pyramid" else torch.from_numpy(
                 np.stack([clip_input(meta, clips[j], rng) for j in sel]))
@@ -77,6 +79,7 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
             loss.backward()
             optimizer.step()
         acc = _accuracy(network, fixed, labels, val_idx)
+        print(f"epoch {epoch + 1}: val acc {acc:.4f}", flush=True)
         if acc > best[0]:
             best = (acc, epoch + 1)
             torch.save(network.state_dict(), out / "best.pt")
@@ -109,17 +112,21 @@ def _network(cfg: ClipTrainConfig, meta: dict, train_inputs: torch.Tensor) -> nn
 
 
 @torch.no_grad()
+def _predictions(model: nn.Module, x: torch.Tensor, idx: np.ndarray, batch: int = 512) -> torch.Tensor:
+    """The predicted class of the given rows, in batches."""
+    model.eval()
+    parts = [model(x[idx[i:i + batch]]).argmax(1) for i in range(0, len(idx), batch)]
+    return torch.cat(parts) if parts else torch.empty(0, dtype=torch.long)
+
+
 def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray) -> float:
     """Accuracy over the given rows (0 for none)."""
-    model.eval()
-    return float((model(x[idx]).argmax(1) == y[idx]).float().mean()) if len(idx) else 0.0
+    return float((_predictions(model, x, idx) == y[idx]).float().mean()) if len(idx) else 0.0
 
 
-@torch.no_grad()
 def _report(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray, classes: list[str]) -> dict:
     """The classification report over the given rows."""
-    model.eval()
-    preds = model(x[idx]).argmax(1).numpy()
+    preds = _predictions(model, x, idx).numpy()
     return classification_report(confusion_matrix(y[idx].numpy(), preds, len(classes)), classes)
 
 

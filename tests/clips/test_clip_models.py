@@ -80,10 +80,10 @@ def test_clip_store_from_windows_and_videos(tmp_path, tiny_model):
 
 
 def _crops_of(video, model):
-    from aegis.clips.store import main_face_crops
+    from aegis.clips.store import main_face
     from aegis.data.sources import Video
 
-    return main_face_crops(Video("a", "a", "happy", video), model, SquareDetector())[0]
+    return main_face(Video("a", "a", "happy", video), model, SquareDetector()).crops
 
 
 def test_parallel_feature_extraction_equals_serial_and_adds_context(tmp_path, tiny_model):
@@ -137,6 +137,7 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
     assert report["clip_accuracy"] == pytest.approx(np.mean(stored == labels))
     decision = classify_clip_learned(lstm, videos / "happiness" / "p0-happiness.mp4", detector=SquareDetector())
     assert decision["label"] in lstm.classes and decision["face_frames"] == 8
+    assert decision["main_track"] in decision["tracks"] and decision["tracks"][decision["main_track"]]["frequency"] == 1
 
 
 def test_clip_model_errors(tmp_path, tiny_model, capsys):
@@ -152,6 +153,12 @@ def test_clip_model_errors(tmp_path, tiny_model, capsys):
                  "--epochs", "1"]) == 0
     clip_model = ClipModel(tmp_path / "run" / "model.onnx")
     assert main(["evaluate", "--model", str(clip_model.path), "--data", str(windows)]) == 2
+    index = clips / "index.csv"
+    index.write_text(index.read_text().replace("\nanger,", "\ncontempt,", 1))  # a label the model lacks
+    from aegis.clips.ensemble import run_ensemble
+
+    fused = run_ensemble([str(tmp_path / "run")], str(clips), "average")
+    assert fused["n"] == 13 and fused["skipped_labels"] == 1
     with pytest.raises(AegisError, match="a clip model reads videos"):
         evaluate_clip_source(clip_model, "images=faces")
     with pytest.raises(ModelError, match="per-frame features of width 135"):
