@@ -296,6 +296,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
         report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
         report["model"] = {"path": str(model.path), "name": model.info.name}
+    if args.json:  # first, so that a closed pipe on stdout loses nothing
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
     print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
@@ -308,9 +311,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
               f"no face found in {report['no_face']}")
     if report.get("skipped_labels"):
         print(f"skipped (labels the model does not have): {report['skipped_labels']}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
     if args.plots:
         print(plot_confusion(report, args.plots / "confusion.png"))
         if args.log:
