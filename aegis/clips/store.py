@@ -106,8 +106,8 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
     clips are tracked and reduced to their main face, `workers` videos at a time. Video clips are cached in
-    out/cache by file and models, so a killed build resumes and a second model's store reuses nothing it
-    should not. `runtime_model` names the frame model that clip models trained on this store will use at
+    out/cache under a hash of their content and of the models, so a killed build resumes, a moved dataset
+    still hits the cache and another model's features are never reused. `runtime_model` names the frame model that clip models trained on this store will use at
     run time when it is not `model` itself: the same weights without the input blur make the features of
     already-blurred training images match those that the blurred model gives for sharp faces.
     """
@@ -213,8 +213,12 @@ def _model_name(model: OnnxModel) -> str:
 
 
 def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None) -> str:
-    """A cache key from the clip's files (name, size, mtime) and the feature and context models."""
+    """A cache key from the contents of the clip's files and of the feature and context models."""
     files = [video.frames] if isinstance(video.frames, Path) else list(video.frames)
-    stamp = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    models = [(str(m.path), m.path.stat().st_size) for m in (model, context_model) if m is not None]
-    return hashlib.sha1(json.dumps([stamp, models]).encode()).hexdigest()[:20]
+    digest = hashlib.sha1()
+    for path in [*files, model.path, *([context_model.path] if context_model else [])]:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]

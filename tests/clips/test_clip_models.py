@@ -74,7 +74,15 @@ def test_clip_store_from_windows_and_videos(tmp_path, tiny_model):
     np.testing.assert_allclose(store.clip(14), clip_frames(model, _crops_of(videos / "happy" / "a.mp4", model)),
                                atol=1e-5)
     assert store.meta["no_face"] == ["happy/empty: no face"] and store.meta["frame_dim"] == 135
-    assert len(list((tmp_path / "clips" / "cache").glob("*.npy"))) == 1
+    cache = tmp_path / "clips" / "cache"
+    assert len(list(cache.glob("*.npy"))) == 1
+    moved = tmp_path / "moved"
+    videos.rename(moved)  # the same content elsewhere hits the cache; new content does not
+    build_clip_store([f"videos={moved}"], tmp_path / "clips", model, detector=SquareDetector())
+    assert len(list(cache.glob("*.npy"))) == 1
+    write_video(moved / "happy" / "a.mp4", [draw_frame([("red", (30 + 4 * i, 40, 70, 70))]) for i in range(8)])
+    build_clip_store([f"videos={moved}"], tmp_path / "clips", model, detector=SquareDetector())
+    assert len(list(cache.glob("*.npy"))) == 2
     with pytest.raises(AegisError, match="context features need videos"):
         build_clip_store([f"store={windows}"], tmp_path / "c2", model, context_model=model)
 
