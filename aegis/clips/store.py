@@ -107,9 +107,10 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
     clips are tracked and reduced to their main face, `workers` videos at a time. Video clips are cached in
     out/cache under a hash of their content and of the models, so a killed build resumes, a moved dataset
-    still hits the cache and another model's features are never reused. `runtime_model` names the frame model that clip models trained on this store will use at
-    run time when it is not `model` itself: the same weights without the input blur make the features of
-    already-blurred training images match those that the blurred model gives for sharp faces.
+    still hits the cache and another model's features are never reused. `runtime_model` names the frame
+    model that clip models trained on this store will use at run time when it is not `model` itself: the
+    same weights without the input blur make the features of already-blurred training images match those
+    that the blurred model gives for sharp faces.
     """
     out = Path(out)
     (out / "cache").mkdir(parents=True, exist_ok=True)
