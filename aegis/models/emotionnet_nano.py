@@ -98,3 +98,22 @@ def emotionnet_nano_a(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
 def emotionnet_nano_b(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
     """Nano-B-sized network (~136K params) on single 48x48 crops."""
     return EmotionNetNano(NANO_B, num_classes)
+
+
+# Found by `aegis search --space nano` on CK+48 sequence windows (seed 0, 15 proxy epochs; docs/accuracy.md):
+# the best proxy accuracy of all (candidate c15, about Nano-B's size) and the best under 100K params (c214).
+NANO_S = NanoConfig(stem=16, stages=((16, 16, 16), (16, 16, 24, 24), (24, 32, 32, 32)), long_range=(0, 2),  # 145,751
+                    kernel=5)
+NANO_XS = NanoConfig(stem=12, stages=((16, 16), (16, 16, 16, 16), (16, 24, 24)), long_range=(1, 2), kernel=5)  # 70,059
+
+
+@register_model("emotionnet-nano-s", temporal=False)
+def emotionnet_nano_s(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
+    """Search-found Nano network (search candidate c15) on single 48x48 crops."""
+    return EmotionNetNano(NANO_S, num_classes)
+
+
+@register_model("emotionnet-nano-xs", temporal=False)
+def emotionnet_nano_xs(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
+    """Search-found Nano network (search candidate c214) on single 48x48 crops."""
+    return EmotionNetNano(NANO_XS, num_classes)
