@@ -128,6 +128,9 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
             rows += [(store.labels[i], store.subjects[i], store.sources[i], store.videos[i]) for i in range(len(store))]
             continue
         videos, report = scan_source(kind, path)
+        if not videos:
+            unknown = f"; unknown labels {dict(report.unknown_labels)}" if report.unknown_labels else ""
+            raise AegisError(f"no labelled videos in {source}{unknown}")
         skipped += report.skipped
         caches = [out / "cache" / f"{_clip_key(v, model, context_model)}.npy" for v in videos]
         jobs = [(v, c, model.path, context_model and context_model.path, detector)

@@ -167,6 +167,10 @@ def test_clip_model_errors(tmp_path, tiny_model, capsys):
 
     fused = run_ensemble([str(tmp_path / "run")], str(clips), "average")
     assert fused["n"] == 13 and fused["skipped_labels"] == 1
+    (tmp_path / "unlabelled" / "bored").mkdir(parents=True)
+    write_video(tmp_path / "unlabelled" / "bored" / "x.mp4", [draw_frame([("red", (40, 40, 70, 70))])] * 3)
+    with pytest.raises(AegisError, match=r"no labelled videos in videos=.*unknown labels \{'bored': 1\}"):
+        evaluate_clip_source(clip_model, f"videos={tmp_path / 'unlabelled'}", detector=SquareDetector())
     with pytest.raises(AegisError, match="a clip model reads videos"):
         evaluate_clip_source(clip_model, "images=faces")
     with pytest.raises(ModelError, match="per-frame features of width 135"):
