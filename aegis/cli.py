@@ -402,6 +402,8 @@ def run_data_build(args: argparse.Namespace) -> int:
                                   margin=args.margin)
         print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
+    if args.margin:
+        raise AegisError(f"--margin applies to the video recipes {RECIPES}; the {args.recipe} recipe reads crops")
     if len(args.source) != 1:
         raise AegisError(f"the {args.recipe} recipe takes one --source, got {args.source}")
     if args.recipe == "still":

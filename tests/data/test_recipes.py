@@ -191,3 +191,18 @@ def test_label_table_sources_and_kdef_names(tmp_path):
     videos, report = scan_source("kdefdyn", kdef)
     assert sorted((v.subject, v.label) for v in videos) == [("F01", "happiness"), ("M12", "anger")]
     assert len(report.skipped) == 1
+
+
+def test_cli_margin_reaches_the_store_and_is_refused_for_crop_recipes(tmp_path, capsys, monkeypatch):
+    from aegis.cli import main
+
+    root = tmp_path / "src"
+    (root / "happy").mkdir(parents=True)
+    write_video(root / "happy" / "a.mp4", [draw_frame([("red", (40, 40, 64, 64))])] * 6)
+    assert main(["data", "build", "--recipe", "still", "--source", f"images={root}", "--out", str(tmp_path / "s"),
+                 "--margin", "person"]) == 2
+    assert "--margin applies to the video recipes" in capsys.readouterr().err
+    monkeypatch.setattr(recipes, "HaarDetector", SquareDetector)
+    assert main(["data", "build", "--recipe", "bigfacex", "--source", f"videos={root}", "--out",
+                 str(tmp_path / "p"), "--margin", "person"]) == 0
+    assert load_store(tmp_path / "p").meta["margin"] == "person"
