@@ -285,12 +285,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
     clip_model = _clip_model(args.model or ("clip-pyramid" if clip_store else None))
     if clip_store or clip_model:
+        from aegis.clips.store import load_clip_store
         from aegis.evaluate import evaluate_clip_source, evaluate_clip_store
 
         if clip_model is None or (args.data and not clip_store):
             raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
                              f"--model {args.model or 'default'} with --data {args.data}")
-        report = (evaluate_clip_store(clip_model, args.data) if args.data
+        report = (evaluate_clip_store(clip_model, load_clip_store(args.data)) if args.data
                   else evaluate_clip_source(clip_model, args.source, workers=args.workers))
     else:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)

@@ -11,7 +11,7 @@ import numpy as np
 
 from aegis.clips.clip import clip_decision
 from aegis.clips.runtime import ClipModel
-from aegis.clips.store import build_clip_store, load_clip_store
+from aegis.clips.store import ClipStore, build_clip_store, load_clip_store
 from aegis.data.images import scan_stills
 from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
@@ -33,9 +33,8 @@ def default_model_for(source: str | None) -> str | None:
     return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
-def evaluate_clip_store(model: ClipModel, path: str | Path) -> dict:
+def evaluate_clip_store(model: ClipModel, store: ClipStore) -> dict:
     """Metrics of a clip model (clip-pyramid, clip-lstm3d) over a clip store; labels it lacks are counted apart."""
-    store = load_clip_store(path)
     lookup = {c: i for i, c in enumerate(model.classes)}
     keep = [i for i, r in enumerate(store.rows) if r["label"] in lookup]
     preds = model([store.clip(i) for i in keep]).argmax(1) if keep else []
@@ -52,12 +51,11 @@ def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1, detect
     kind = source.partition("=")[0]
     if kind not in VIDEO_KINDS:
         raise AegisError(f"a clip model reads videos: --source KIND=PATH with KIND in {VIDEO_KINDS}, got {source!r}")
-    context = model.meta["context_model"]
+    frame_model, context_model = model.frame_models()
     with tempfile.TemporaryDirectory(prefix="aegis-clips-") as tmp:
-        build_clip_store([source], tmp, OnnxModel(model.meta["feature_model"]), detector,
-                         context_model=OnnxModel(context) if context else None, workers=workers)
-        report = evaluate_clip_store(model, tmp)
-        meta = load_clip_store(tmp).meta
+        store = load_clip_store(build_clip_store([source], tmp, frame_model, detector, context_model=context_model,
+                                                 workers=workers))
+    report, meta = evaluate_clip_store(model, store), store.meta
     clips = report["n"] + len(meta["no_face"]) + len(meta["unreadable"])
     return {**report, "clip_accuracy": float(np.trace(report["confusion"])) / clips, "clips": clips,
             "no_face": len(meta["no_face"]), "no_face_clips": meta["no_face"], "unreadable": meta["unreadable"],

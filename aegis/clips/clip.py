@@ -12,7 +12,6 @@ from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
 from aegis.faces.detect import Detector, HaarDetector
-from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import FrameResult
 
 
@@ -40,8 +39,7 @@ def classify_clip(analyzer: Analyzer, source: str | Path, settings: VoteSettings
 def classify_clip_learned(clip_model: ClipModel, source: str | Path, settings: VoteSettings | None = None,
                           detector: Detector | None = None) -> dict:
     """A learned clip model's label: its feature model tracks the clip, the main face's frames make the input."""
-    model = OnnxModel(clip_model.meta["feature_model"])
-    context = OnnxModel(clip_model.meta["context_model"]) if clip_model.meta["context_model"] else None
+    model, context = clip_model.frame_models()
     video = Video(str(source), str(source), "", Path(source))
     face = main_face(video, model, detector or HaarDetector(), context and context.info.input_size[0], settings)
     frames = face_frames(face, model, context)

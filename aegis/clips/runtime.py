@@ -11,7 +11,7 @@ import onnxruntime as ort
 
 from aegis.clips.inputs import clip_input
 from aegis.errors import ModelError
-from aegis.runtime.onnx import resolve_model_path
+from aegis.runtime.onnx import OnnxModel, resolve_model_path
 
 CLIP_METADATA_KEY = "aegis_clip"
 
@@ -30,6 +30,11 @@ class ClipModel:
             raise ModelError(f"{self.path} is not a clip model (no {CLIP_METADATA_KEY} metadata)")
         self.meta = json.loads(text)
         self.classes = tuple(self.meta["classes"])
+
+    def frame_models(self) -> tuple[OnnxModel, OnnxModel | None]:
+        """The frame model whose outputs make the per-frame features, and the context model (None without)."""
+        context = self.meta["context_model"]
+        return OnnxModel(self.meta["feature_model"]), OnnxModel(context) if context else None
 
     def __call__(self, clips: Sequence[np.ndarray], batch: int = 512) -> np.ndarray:
         """(T, F) per-frame feature sequences, one per clip, to (B, C) probabilities."""
