@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--neutral", action="store_true",
                    help="also take the first t frames of ckplus and kdefdyn sequences as a neutral window")
     p.add_argument("--margin", choices=MARGINS, help="crop margin (default: the recipe's); person cuts the person "
-                                                      "region around each face, for a clip models' context CNN")
+                                                      "region around each face, for a clip model's context CNN")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--contempt", action="store_true")
     p.set_defaults(handler=run_data_build)
