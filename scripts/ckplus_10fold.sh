@@ -24,3 +24,5 @@ fold timeconvnet-minixception-fer-init timeconvnet-minixception --init work/runs
 fold emotionnet-nano-s-fer-init emotionnet-nano-s --init work/runs/nano-s-fer-blur
 fold emotionnet-nano-a-fer-init-e60 emotionnet-nano-a --init work/runs/nano-a-fer-blur --epochs 60
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
+fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
+fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
