@@ -18,9 +18,11 @@ def frame_features(model: OnnxModel, clips: np.ndarray, batch: int = 256) -> tup
     Each frame is scored on the window of the model's t frames that ends at it, as the live stream does.
     """
     b, length = clips.shape[:2]
-    windows = clips[:, frame_windows(length, model.info.frames)].reshape(b * length, model.info.frames,
-                                                                          *clips.shape[2:])
-    parts = [model.embed(windows[i:i + batch]) for i in range(0, len(windows), batch)]
+    windows = frame_windows(length, model.info.frames)
+    parts = []
+    for start in range(0, b * length, batch):  # a batch of windows at a time: long clips stay small in memory
+        rows = np.arange(start, min(start + batch, b * length))
+        parts.append(model.embed(clips[(rows // length)[:, None], windows[rows % length]]))
     probs, embedding = (np.concatenate(p) for p in zip(*parts, strict=True))
     return probs.reshape(b, length, -1), embedding.reshape(b, length, -1)
 

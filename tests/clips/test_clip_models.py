@@ -40,6 +40,10 @@ def test_frame_features_score_each_frame_on_its_live_window(tiny_model):
     assert probs.shape == (1, 7, 7) and embedding.shape == (1, 7, 128)
     live = np.stack([stack_window(list(crops[:i + 1]), 5) for i in range(7)])
     np.testing.assert_allclose(probs[0], model(live), atol=1e-5)
+    pair = np.stack([crops, crops[::-1]])  # batches smaller than a clip, crossing from one clip to the next
+    probs_pair, embedding_pair = frame_features(model, pair, batch=3)
+    np.testing.assert_allclose(probs_pair[0], probs[0], atol=1e-5)
+    np.testing.assert_allclose(embedding_pair[1], frame_features(model, pair[1:])[1][0], atol=1e-5)
     context = clip_frames(model, crops, model, crops[::-1].copy())
     assert context.shape == (7, 7 + 128 + 128)
     np.testing.assert_allclose(context[:, 135:], frame_features(model, crops[None, ::-1])[1][0], atol=1e-5)
