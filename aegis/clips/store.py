@@ -8,7 +8,6 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.progress import progress
-from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
+from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline
 
 CLIP_COLUMNS = ("label", "subject", "source", "video", "start", "length")
@@ -60,10 +59,12 @@ class MainFace:
     people: np.ndarray
 
 
-def main_face(video: Video, model: OnnxModel, detector: Detector, context_size: int | None = None,
+def main_face(video: Video, model: OnnxModel, detector: Detector, context_model: OnnxModel | None = None,
               settings: VoteSettings | None = None) -> MainFace:
-    """Track the clip with the frame model's pipeline, vote for the main face and keep that track's crops."""
+    """Track the clip with the frame model's pipeline, vote for the main face and keep that track's crops
+    (and its person regions at the context model's input size)."""
     pipeline = FacePipeline(model, detector)
+    context_size = context_model.info.input_size[0] if context_model else 0
     results, crops, people = [], {}, {}
     size, margin = model.info.input_size[0], model.info.crop
     for frame in read_frames(video):
@@ -79,7 +80,7 @@ def main_face(video: Video, model: OnnxModel, detector: Detector, context_size: 
         results.append(result)
     tracks = track_weights(results, settings) if results else {}
     main = main_track(tracks)
-    return MainFace(main, tracks, _stack(crops.get(main, []), size), _stack(people.get(main, []), context_size or 0))
+    return MainFace(main, tracks, _stack(crops.get(main, []), size), _stack(people.get(main, []), context_size))
 
 
 def _stack(crops: list[np.ndarray], side: int) -> np.ndarray:
@@ -95,8 +96,7 @@ def face_frames(face: MainFace, model: OnnxModel, context_model: OnnxModel | Non
 def video_frames(video: Video, model: OnnxModel, detector: Detector, context_model: OnnxModel | None = None,
                  settings: VoteSettings | None = None) -> np.ndarray | None:
     """(T, F) per-frame features of a video's main face; None when no face is found."""
-    context_size = context_model.info.input_size[0] if context_model else None
-    return face_frames(main_face(video, model, detector, context_size, settings), model, context_model)
+    return face_frames(main_face(video, model, detector, context_model, settings), model, context_model)
 
 
 def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | None = None,
@@ -172,8 +172,8 @@ def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | None]) -> 
     """Compute one video's per-frame features into its cache file; the reason when there are none."""
     video, cache, model_path, context_path, detector = job
     try:
-        frames = video_frames(video, _model(model_path), detector or HaarDetector(),
-                              _model(context_path) if context_path else None)
+        frames = video_frames(video, cached_model(model_path), detector or HaarDetector(),
+                              cached_model(context_path) if context_path else None)
     except AegisError as exc:
         return video.video_id, str(exc)
     if frames is None:
@@ -182,12 +182,6 @@ def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | None]) -> 
     np.save(tmp, frames)
     os.replace(tmp, cache)
     return video.video_id, None
-
-
-@lru_cache(maxsize=4)
-def _model(path: Path) -> OnnxModel:
-    """A feature model, loaded once per process."""
-    return OnnxModel(path)
 
 
 def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) -> None:

@@ -14,7 +14,6 @@ import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS, crop_face, to_grey
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.progress import progress
-from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.onnx import cached_model
 
 RECIPES = ("bigfacex", "faceparty", "peak")
 LAST_WINDOW_SOURCES = ("ckplus", "kdefdyn")  # sequences that end at their peak: FaceParty takes the last windows
@@ -108,7 +107,7 @@ def window_ends(job: VideoJob, crops: list[dict[str, np.ndarray] | None]) -> lis
         return []
     if s.recipe == "peak" or job.kind in LAST_WINDOW_SOURCES:
         return list(range(max(n - s.peaks, t - 1), n))
-    model = _static_model(s.static_model)
+    model = cached_model(s.static_model)
     label = model.classes.index(job.video.label) if job.video.label in model.classes else None
     scored = [(i, c[model.info.crop]) for i, c in enumerate(crops) if c is not None]
     if label is None or not scored:
@@ -119,17 +118,11 @@ def window_ends(job: VideoJob, crops: list[dict[str, np.ndarray] | None]) -> lis
     return sorted({max(p, t - 1) for p in peaks})  # a peak before frame t takes frames 1..t
 
 
-@lru_cache(maxsize=2)
-def _static_model(path: str) -> OnnxModel:
-    """The FaceParty peak classifier, loaded once per process."""
-    return OnnxModel(path)
-
-
 def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
     """Cut one video into windows and save them to its part file; a broken video saves its reason instead."""
     info = {"video": job.video.video_id, "subject": job.video.subject, "label": job.video.label, "source": job.kind}
     margin = job.settings.crop_margin
-    margins = (margin, _static_model(job.settings.static_model).info.crop) if job.settings.static_model else (margin,)
+    margins = (margin, cached_model(job.settings.static_model).info.crop) if job.settings.static_model else (margin,)
     try:
         crops = face_crops(job.video, detector or HaarDetector(), tuple(dict.fromkeys(margins)))
     except AegisError as exc:

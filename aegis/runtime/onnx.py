@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,9 @@ class OnnxModel:
         info = self.info
         x = (windows[:, -info.frames:].astype(np.float32, copy=False) - info.mean) / info.std
         return x[:, None] if info.layout == "video" else x
+
+
+@lru_cache(maxsize=4)
+def cached_model(model: str | Path) -> OnnxModel:
+    """An OnnxModel loaded once per process (worker processes of the dataset and clip-store builders)."""
+    return OnnxModel(model)

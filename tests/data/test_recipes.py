@@ -128,7 +128,7 @@ class RampModel:
 
 @pytest.mark.parametrize("rising,ends", [(True, [7, 8, 9]), (False, [4])])
 def test_faceparty_windows_end_at_the_peaks(tmp_path, monkeypatch, rising, ends):
-    monkeypatch.setattr(recipes, "_static_model", lambda path: RampModel(rising))
+    monkeypatch.setattr(recipes, "cached_model", lambda path: RampModel(rising))
     root = _layout(tmp_path / "src")
     settings = RecipeSettings("faceparty", static_model="stub")
     store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", settings, detector=SquareDetector()))
