@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
+import socket
+import ssl
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -13,10 +16,13 @@ from pathlib import Path
 import cv2
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from aegis.analyzer import Analyzer
+from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
 from aegis.app.session import MAX_FRAME_BYTES, FrameError, LiveSession
+from aegis.errors import AegisError
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.labels import CLASSES
 from aegis.render.emoji import emoji
@@ -25,7 +31,23 @@ from aegis.runtime.results import UNCERTAIN
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
           "/app.css": ("app.css", "text/css; charset=utf-8")}
+PUBLIC_PATHS = ("/app.js", "/app.css")  # assets the page loads without its token; /emoji/ images too
+MAX_SESSIONS = 8
+IDLE_TIMEOUT_S = 120.0
 log = logging.getLogger("aegis")
+
+
+class RedactTokens(logging.Filter):
+    """Blanks `token=...` in log records, so the access token never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = re.sub(r"token=[^&\s'\"]*", "token=<redacted>", record.getMessage())
+        record.args = ()
+        return True
+
+
+ws_log = logging.getLogger("aegis.live")
+ws_log.addFilter(RedactTokens())
 
 
 class LiveServer:
@@ -35,17 +57,39 @@ class LiveServer:
         analyzer: the model and stream settings shared by all connections.
         detector_factory: makes each connection's own face detector.
         camera: a server-side camera index; the page then shows that camera instead of the browser's.
+        policy: who may connect (Host, Origin and token checks); loopback-only by default.
+        max_sessions: connections served at once; the next one gets an error message and is closed.
+        idle_timeout: seconds a browser connection may send nothing before it is closed.
     """
 
     def __init__(self, analyzer: Analyzer, detector_factory: Callable[[], Detector] = HaarDetector,
-                 camera: int | None = None) -> None:
+                 camera: int | None = None, policy: AccessPolicy | None = None, max_sessions: int = MAX_SESSIONS,
+                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.analyzer = analyzer
         self.detector_factory = detector_factory
         self.camera = camera
+        self.policy = policy or AccessPolicy("127.0.0.1")
+        self.max_sessions = max_sessions
+        self.idle_timeout = idle_timeout
         self.sessions: set[LiveSession] = set()
+
+    def refusal(self, connection: ServerConnection, request: Request) -> str | None:
+        """Why a request is refused with 403: a foreign Host, a missing token, or a cross-origin /ws handshake."""
+        port = connection.local_address[1]
+        host = request.headers.get("Host")
+        path = request.path.split("?")[0]
+        reason = self.policy.host_refusal(host, port)
+        if reason is None and not (path in PUBLIC_PATHS or path.startswith("/emoji/")):
+            reason = self.policy.token_refusal(request.path)
+        if reason is None and path == "/ws":
+            reason = self.policy.origin_refusal(request.headers.get("Origin"), host, port)
+        return reason
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Static files, emoji images and /config.json; None lets /ws go on to the WebSocket handshake."""
+        reason = self.refusal(connection, request)
+        if reason:
+            return _response(HTTPStatus.FORBIDDEN, f"{reason}\n".encode(), "text/plain; charset=utf-8")
         path = request.path.split("?")[0]
         if path == "/ws":
             return None
@@ -63,6 +107,11 @@ class LiveServer:
 
     async def handler(self, connection: ServerConnection) -> None:
         """One connection: frames in, one JSON answer per processed frame out; stale frames are dropped."""
+        if len(self.sessions) >= self.max_sessions:
+            await connection.send(json.dumps({"error": f"the server is busy: it serves at most {self.max_sessions} "
+                                                       "connections at once; try again later"}))
+            await connection.close(1013, "server busy")
+            return
         session = LiveSession(self.analyzer, self.detector_factory())
         self.sessions.add(session)
         try:
@@ -91,7 +140,16 @@ class LiveServer:
 
         worker = asyncio.create_task(work())
         try:
-            async for message in connection:
+            while True:
+                try:
+                    message = await asyncio.wait_for(connection.recv(), self.idle_timeout)
+                except TimeoutError:
+                    await connection.send(json.dumps({"error": f"closed after {self.idle_timeout:g} s without a "
+                                                               "frame; reload the page to reconnect"}))
+                    await connection.close(1000, "idle")
+                    return
+                except ConnectionClosed:
+                    return
                 if isinstance(message, str):
                     try:
                         await connection.send(json.dumps({"settings": session.apply_settings(message)}))
@@ -126,10 +184,10 @@ class LiveServer:
         finally:
             capture.release()
 
-    def serve(self, host: str, port: int) -> Server:
+    def serve(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> Server:
         """The websockets server (use as `async with`); over 4x the frame limit the socket itself refuses."""
-        return serve(self.handler, host, port, process_request=self.process_request,
-                     max_size=4 * MAX_FRAME_BYTES, compression=None)
+        return serve(self.handler, host, port, process_request=self.process_request, ssl=tls,
+                     max_size=4 * MAX_FRAME_BYTES, compression=None, logger=ws_log)
 
 
 def _response(status: HTTPStatus, body: bytes, kind: str) -> Response:
@@ -138,7 +196,23 @@ def _response(status: HTTPStatus, body: bytes, kind: str) -> Response:
     return Response(status.value, status.phrase, headers, body)
 
 
-async def run(server: LiveServer, host: str, port: int) -> None:
-    """Serve until cancelled."""
-    async with server.serve(host, port) as ws_server:
+def tls_context(certfile: str, keyfile: str | None) -> ssl.SSLContext:
+    """A server TLS context from a PEM certificate and key; AegisError when they cannot be loaded."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise AegisError(f"cannot load the TLS certificate {certfile} and key {keyfile or '(in the same file)'}: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from exc
+    return context
+
+
+async def run(server: LiveServer, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
+    """Serve until cancelled; prints the address to open (with its token, the one place it is shown)."""
+    async with server.serve(host, port, tls) as ws_server:
+        bound = ws_server.sockets[0].getsockname()[1]
+        url = server.policy.url(bound, "https" if tls else "http")
+        if host in WILDCARD_HOSTS:
+            url = url.replace("://127.0.0.1:", f"://{socket.gethostname()}:", 1)
+        print(f"AEGIS live on {url} (Ctrl+C stops it)", flush=True)
         await ws_server.serve_forever()

@@ -5,6 +5,9 @@ out/test-artifacts/live-browser.png.
 """
 
 import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
@@ -12,6 +15,7 @@ import numpy as np
 import pytest
 from conftest import shared_data
 from live_helpers import start_server
+from synthetic import SquareDetector
 
 pytest.importorskip("websockets")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -22,6 +26,13 @@ from aegis.sources import open_source  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+OPEN_SOCKET = """url => new Promise(done => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => { ws.close(); done("open"); };
+    ws.onerror = () => done("refused");
+})"""
 
 
 def write_y4m(frames: list[np.ndarray], path: Path, fps: int = 15) -> Path:
@@ -45,8 +56,7 @@ def test_overlay_appears_over_the_face_in_chromium(tmp_path):
     server = LiveServer(Analyzer())
     port, stop = start_server(server)
     args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera}", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+            f"--use-file-for-fake-video-capture={camera}", *CHROMIUM_ARGS]
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
@@ -70,3 +80,25 @@ def test_overlay_appears_over_the_face_in_chromium(tmp_path):
     finally:
         stop()
     assert found["opaque"] > 200, found  # the emoji is drawn in the region just above the face box
+
+
+def test_a_page_of_another_origin_cannot_open_the_socket_in_chromium(tiny_model, tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    (tmp_path / "index.html").write_text("<!doctype html><title>another site</title>")
+    other = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector))
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+            foreign = page.evaluate(OPEN_SOCKET, f"ws://127.0.0.1:{port}/ws")
+            page.goto(f"http://127.0.0.1:{port}/")
+            own = page.evaluate(OPEN_SOCKET, f"ws://127.0.0.1:{port}/ws")
+            browser.close()
+    finally:
+        stop()
+        other.shutdown()
+    assert (foreign, own) == ("refused", "open")

@@ -10,6 +10,9 @@ const emoji = Object.fromEntries(LABELS.map((label) => {
   return [label, img];
 }));
 const SEND_FPS = 15, MAX_WIDTH = 640;
+// Off loopback the server requires the access token it printed; the page passes its own on.
+const TOKEN = new URLSearchParams(location.search).get("token");
+const withToken = (path) => (TOKEN ? `${path}?token=${encodeURIComponent(TOKEN)}` : path);
 const capture = document.createElement("canvas");
 let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [];
 
@@ -100,11 +103,13 @@ function sendFrame() {
 }
 
 function connect(onOpen) {
-  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${withToken("/ws")}`);
   socket.binaryType = "blob";
   socket.onmessage = onAnswer;
   socket.onopen = () => { sendSettings(); onOpen(); };
-  socket.onclose = () => showMessage("The connection to the AEGIS server closed; reload the page to reconnect.");
+  socket.onclose = () => {  // a message the server sent before closing (busy, idle) stays on screen
+    if ($("message").hidden) showMessage("The connection to the AEGIS server closed; reload the page to reconnect.");
+  };
 }
 
 function sendSettings() {
@@ -116,7 +121,9 @@ function sendSettings() {
 async function start() {
   $("contrast").addEventListener("change", (e) => document.body.classList.toggle("contrast", e.target.checked));
   $("smoothing").addEventListener("change", sendSettings);
-  const config = await (await fetch("/config.json")).json();
+  const response = await fetch(withToken("/config.json"));
+  if (!response.ok) { showMessage(await response.text()); return; }
+  const config = await response.json();
   requestAnimationFrame(draw);
   if (config.camera) {
     video.hidden = true;
