@@ -75,8 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_ensemble_cmd)
 
     p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 exposes the app to the network")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind; any other than loopback (e.g. 0.0.0.0) exposes the app to the network "
+                        "behind a random access token, printed once in the URL to open")
+    p.add_argument("--port", type=int, default=8000, help="port to serve on")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
+                   help="also accept WebSocket connections from pages of this origin (repeatable; for a "
+                        "deliberate embedding)")
+    p.add_argument("--certfile", help="PEM certificate: serve over HTTPS (a browser camera off loopback needs it)")
+    p.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
+    p.add_argument("--max-sessions", type=_positive_int, default=8, help="connections served at once")
+    p.add_argument("--idle-timeout", type=float, default=120.0, metavar="S",
+                   help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
     p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K")
@@ -101,8 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=_positive_int, help="window length t")
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=_positive_int)
-    p.add_argument("--input-blur", type=float, help="sigma of the blur that the training images already carry")
-    p.add_argument("--blur-aug", type=float, help="random extra blur (max std, pixels) on training windows")
+    p.add_argument("--votes", help="FER+-style votes CSV (file,<emotion>...,unknown,NF): soft targets from the "
+                                   "vote shares, matched to images by file stem")
+    p.add_argument("--vote-weight", type=float, help="share of the target taken from the votes (default 1.0; the "
+                                                     "rest is the image's own label)")
+    p.add_argument("--label-smoothing", type=float, help="mix each target with the uniform distribution (default 0)")
+    p.add_argument("--erase", type=float, help="random-erasing probability per window (default 0)")
+    p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup Beta(alpha, alpha) (default 0: off)")
+    p.add_argument("--holdout", type=float, nargs=2, metavar=("VAL", "TEST"),
+                   help="val and test shares of the subjects without --val (default 0.1 0.2)")
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
@@ -116,7 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a training run to ONNX with AEGIS metadata")
     p.add_argument("run", help="run folder (its best.pt) or a checkpoint file")
     p.add_argument("--out", required=True, help="ONNX file to write")
-    p.add_argument("--input-blur", type=float, help="override the run's input blur sigma (pixels)")
     p.set_defaults(handler=run_export)
 
     p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
@@ -129,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
                                         "ckplus=PATH (raw CK+ sequences through detection, crop and windows), "
                                         "or a video dataset (videos, afew, enterface, baum1, kdefdyn, isafe) "
                                         "scored per clip")
+    p.add_argument("--votes", help="FER+-style votes CSV: also score the images against their FER+ majority labels "
+                                   "(images=/fer2013= sources)")
+    p.add_argument("--flip-tta", action="store_true", help="average each crop's probabilities with its mirror's "
+                                                           "(images=/fer2013= sources)")
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -259,19 +279,29 @@ def run_live(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("websockets") is None:
         raise AegisError("`aegis live` needs websockets: pip install 'aegis-fer[live]'")
     from aegis.analyzer import Analyzer
-    from aegis.app.server import LiveServer, run
+    from aegis.app.access import AccessPolicy
+    from aegis.app.server import LiveServer, run, tls_context
 
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"aegis: warning: serving on {args.host}: anyone on your network can open the app and its camera "
-              "stream", file=sys.stderr)
+    if args.keyfile and not args.certfile:
+        raise AegisError("--keyfile needs --certfile")
+    if args.idle_timeout <= 0:
+        raise AegisError(f"--idle-timeout must be > 0, got {args.idle_timeout}")
+    policy = AccessPolicy.for_bind(args.host, tuple(args.allow_origin))
+    tls = tls_context(args.certfile, args.keyfile) if args.certfile else None
+    if policy.token:
+        print(f"aegis: warning: serving on {args.host}: devices on your network can reach the app; only a URL "
+              "with the access token below opens it" + ("" if tls else ", and browsers allow the camera only over "
+                                                        "HTTPS there (--certfile/--keyfile, see docs/live.md)"),
+              file=sys.stderr)
     try:
         analyzer = Analyzer(model=args.model, detect_every=args.detect_every, smoothing=args.smoothing,
                             threshold=args.threshold)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
-    print(f"AEGIS live on http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+    server = LiveServer(analyzer, camera=args.camera, policy=policy, max_sessions=args.max_sessions,
+                        idle_timeout=args.idle_timeout)
     try:
-        asyncio.run(run(LiveServer(analyzer, camera=args.camera), args.host, args.port))
+        asyncio.run(run(server, args.host, args.port, tls))
     except OSError as exc:
         raise AegisError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     return 0
@@ -295,7 +325,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   else evaluate_clip_source(clip_model, args.source, workers=args.workers))
     else:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
-        report = evaluate_store(model, args.data) if args.data else evaluate_source(model, args.source)
+        if args.data and (args.votes or args.flip_tta):
+            raise AegisError("--votes and --flip-tta apply to --source images=/fer2013=, not to a window store")
+        report = (evaluate_store(model, args.data) if args.data
+                  else evaluate_source(model, args.source, votes=args.votes, flip=args.flip_tta))
         report["model"] = {"path": str(model.path), "name": model.info.name}
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -304,6 +337,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
         print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if "ferplus" in report:
+        fp = report["ferplus"]
+        print(f"FER+ majority accuracy {fp['accuracy']:.4f} over {fp['n']} images (counted wrong: "
+              f"{fp['counted_wrong'] or 'none'}; no majority: {fp['without_majority']})")
     if "clip_accuracy" in report:
         print(f"clip accuracy {report['clip_accuracy']:.4f} over {report['clips']} clips; "
               f"no face found in {report['no_face']}")
@@ -387,7 +424,7 @@ def run_export(args: argparse.Namespace) -> int:
     _require_torch("export")
     from aegis.export import export_checkpoint
 
-    print(export_checkpoint(args.run, args.out, input_blur=args.input_blur))
+    print(export_checkpoint(args.run, args.out))
     return 0
 
 
@@ -405,11 +442,11 @@ def run_data_build(args: argparse.Namespace) -> int:
         return 0
     if args.margin:
         raise AegisError(f"--margin applies to the video recipes {RECIPES}; the {args.recipe} recipe reads crops")
-    if len(args.source) != 1:
-        raise AegisError(f"the {args.recipe} recipe takes one --source, got {args.source}")
     if args.recipe == "still":
-        out = build_still_store(args.source[0], args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
+        out = build_still_store(args.source, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
     else:
+        if len(args.source) != 1:
+            raise AegisError(f"the {args.recipe} recipe takes one --source, got {args.source}")
         kind, _, path = args.source[0].partition("=")
         if kind != "images" or not Path(path).is_dir():
             raise AegisError(f"the sequence recipe takes --source images=FOLDER, got {args.source[0]!r}")

@@ -15,6 +15,7 @@ from aegis.clips.store import ClipStore, build_clip_store, load_clip_store
 from aegis.data.images import scan_stills
 from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
+from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.metrics import classification_report, confusion_matrix
@@ -78,24 +79,59 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
     return {**report, "skipped_labels": _count(np.array(store.labels)[~keep])}
 
 
-def evaluate_images(model: OnnxModel, source: str) -> dict:
-    """Metrics over face crops (images=PATH or fer2013=PATH), each used as it is (resized, repeated to t frames)."""
+def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, flip: bool = False,
+                    batch: int = 256) -> dict:
+    """Metrics over face crops (images=PATH or fer2013=PATH), each used as it is (resized, repeated to t frames).
+
+    With `votes` (a FER+-style CSV), `ferplus` holds the same metrics against the FER+ majority labels of
+    the images that have one; an image whose majority is a class the model lacks (contempt for a 7-class
+    model) counts as wrong in its accuracy. `flip` averages each crop's probabilities with its mirror's.
+    """
     images, scan = scan_stills(source, contempt="contempt" in model.classes)
     if not images:
         raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
     lookup = {c: i for i, c in enumerate(model.classes)}
     h, w = model.info.input_size
-    y_true, y_pred, unreadable = [], [], []
-    for item in progress(images, desc="evaluate"):
+    crops, kept, unreadable = [], [], []
+    for item in images:
         grey = item.read_grey()
         if grey is None:
             unreadable.append(str(item.path))
             continue
-        crop = cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-        y_pred.append(int(model(np.repeat(crop[None, None], model.info.frames, axis=1)).argmax()))
-        y_true.append(lookup[item.label])
+        crops.append(cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA))
+        kept.append(item)
+    probs = []
+    for start in progress(range(0, len(crops), batch), desc="evaluate"):
+        stills = np.stack(crops[start:start + batch])[:, None].astype(np.float32) / 255.0
+        probs.append(predict_stills(model, stills, flip))
+    y_pred = np.concatenate(probs).argmax(1) if probs else np.empty(0, int)
+    y_true = [lookup[item.label] for item in kept]
     report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
-    return {**report, "skipped_labels": dict(scan.unknown_labels), "unreadable": unreadable}
+    report.update(skipped_labels=dict(scan.unknown_labels), unreadable=unreadable, flip_tta=flip)
+    if votes:
+        report["ferplus"] = majority_report(load_votes(votes), [i.path.stem for i in kept], y_pred, model.classes)
+    return report
+
+
+def predict_stills(model: OnnxModel, stills: np.ndarray, flip: bool = False) -> np.ndarray:
+    """(N, C) probabilities of (N, 1, H, W) stills in 0..1, each repeated to the model's t frames; flip: TTA."""
+    windows = np.repeat(stills, model.info.frames, axis=1)
+    probs = model(windows)
+    return (probs + model(np.ascontiguousarray(windows[..., ::-1]))) / 2 if flip else probs
+
+
+def majority_report(votes: Votes, stems: list[str], y_pred: np.ndarray, classes: tuple[str, ...]) -> dict:
+    """Metrics against the FER+ majority labels; majorities outside `classes` count as wrong in `accuracy`."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    majority = [votes.majority_label(stem) for stem in stems]
+    scored = [(lookup[m], int(p)) for m, p in zip(majority, y_pred, strict=True) if m in lookup]
+    foreign = _count(np.array([m for m in majority if m is not None and m not in lookup]))
+    report = classification_report(confusion_matrix([t for t, _ in scored], [p for _, p in scored], len(classes)),
+                                   classes)
+    total = len(scored) + sum(foreign.values())
+    hits = sum(t == p for t, p in scored)
+    return {**report, "accuracy": hits / total if total else 0.0, "accuracy_own_classes": report["accuracy"],
+            "n": total, "counted_wrong": foreign, "without_majority": sum(m is None for m in majority)}
 
 
 def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | None = None) -> dict:
@@ -157,13 +193,16 @@ def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Dete
             "skipped_labels": dict(scan.unknown_labels), "method": "main-face voting + mean probability"}
 
 
-def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None) -> dict:
-    """Evaluate on a raw source given as KIND=PATH."""
+def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None, votes: str | None = None,
+                    flip: bool = False) -> dict:
+    """Evaluate on a raw source given as KIND=PATH (votes and flip apply to face crops)."""
     kind, _, path = source.partition("=")
     if kind not in SOURCE_KINDS or not path:
         raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
+    if (votes or flip) and kind not in ("images", "fer2013"):
+        raise AegisError(f"--votes and --flip-tta apply to face crops (images= or fer2013=), not {kind}=")
     if kind in ("images", "fer2013"):
-        return evaluate_images(model, source)
+        return evaluate_images(model, source, votes, flip)
     if kind == "ckplus":
         return evaluate_ckplus(model, path, detector)
     return evaluate_clips(model, kind, path, detector)

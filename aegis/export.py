@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import onnx
@@ -13,36 +12,32 @@ from torch import nn
 
 from aegis.errors import AegisError
 from aegis.meta import METADATA_KEY, ModelInfo
-from aegis.models.blur import GaussianBlur
 from aegis.models.registry import create_model
 
 
 class ExportedModel(nn.Module):
-    """What the ONNX file computes: [fixed blur], the network, then softmax probabilities and the embedding.
+    """What the ONNX file computes: the network, then softmax probabilities and the embedding.
 
     The embedding is the penultimate features, averaged over space (and time) when they are maps.
     """
 
-    def __init__(self, model: nn.Module, input_blur: float = 0.0) -> None:
+    def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        self.blur = GaussianBlur(input_blur) if input_blur > 0 else nn.Identity()
         self.model = model
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.model.forward_features(self.blur(x))
+        features = self.model.forward_features(x)
         probs = torch.softmax(self.model.forward_head(features), dim=-1)
         return probs, features.flatten(2).mean(-1) if features.dim() > 2 else features
 
 
-def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, input_blur: float = 0.0, opset: int = 17) -> Path:
+def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int = 17) -> Path:
     """Write an ONNX file (dynamic batch; outputs "probs" and "embedding") with `info` under the "aegis" key."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = info.input_size
     shape = (1, 1, info.frames, h, w) if info.layout == "video" else (1, info.frames, h, w)
-    if input_blur > 0 and info.layout == "video":
-        raise ValueError("input_blur is only supported for channel-stacked (layout 'stack') models")
-    wrapped = ExportedModel(model, input_blur).eval()
+    wrapped = ExportedModel(model).eval()
     tmp = path.with_name(path.name + ".partial")
     with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
         warnings.simplefilter("ignore")
@@ -57,11 +52,8 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, input_blur:
     return path
 
 
-def export_checkpoint(ckpt_path: str | Path, out: str | Path, input_blur: float | None = None) -> Path:
-    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it).
-
-    `input_blur` overrides the run's blur sigma (e.g. one chosen on the validation set after training).
-    """
+def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
+    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it)."""
     ckpt_path = Path(ckpt_path)
     if ckpt_path.is_dir():
         ckpt_path = ckpt_path / "best.pt"
@@ -72,6 +64,4 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, input_blur: float 
                         "input_size": tuple(ckpt["info"]["input_size"])})
     model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
     model.load_state_dict(ckpt["model"])
-    blur = ckpt["config"].get("input_blur", 0.0) if input_blur is None else input_blur
-    info = replace(info, training={**info.training, "input_blur": blur})
-    return export_onnx(model, info, out, input_blur=blur)
+    return export_onnx(model, info, out)

@@ -138,12 +138,13 @@ def _evaluate_candidate(name: str, config: NanoConfig, cfg: SearchConfig, window
     start = time.perf_counter()
     info = ModelInfo(name=f"nano-search-{name}", classes=classes, frames=1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    targets = np.eye(len(classes), dtype=np.float32)[labels]
     for epoch in range(cfg.proxy_epochs):
         for group in optimizer.param_groups:
             group["lr"] = 1e-3 * lr_factor(epoch, cfg.proxy_epochs, "cosine")
         generator = torch.Generator().manual_seed(cfg.seed * 10_000 + epoch)
         order = train_idx[torch.randperm(len(train_idx), generator=generator).numpy()]
-        train_epoch(model, optimizer, windows, labels, order, info, generator, cfg.batch, desc=f"{name} {epoch + 1}")
+        train_epoch(model, optimizer, windows, targets, order, info, generator, cfg.batch, desc=f"{name} {epoch + 1}")
     _, acc = evaluate_windows(model, windows, labels, val_idx, info)
     with tempfile.TemporaryDirectory() as tmp:
         runtime = OnnxModel(export_onnx(model, info, Path(tmp) / "m.onnx"), threads=1)

@@ -15,11 +15,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from aegis.data.store import WindowStore, load_store
+from aegis.data.votes import load_votes
 from aegis.errors import AegisError
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
 from aegis.metrics import classification_report, confusion_matrix
-from aegis.models.blur import GaussianBlur
 from aegis.models.registry import create_model, model_frames, model_spec
 from aegis.progress import progress
 from aegis.splits import kfold_indices, split_indices
@@ -32,13 +32,14 @@ PAPER_MILESTONES = ((81, 1e-1), (121, 1e-2), (161, 1e-3), (181, 0.5e-3))  # (epo
 class TrainConfig:
     """Everything that defines a training run; saved in every checkpoint.
 
-    `input_blur` (pixels) is for training images that are blurred already (the FER2013 train copy in
-    shared/data is): validation windows are blurred by that Gaussian, and `aegis export` puts the same
-    fixed blur in front of the network, so sharp camera crops reach it as blurred as its training data.
-    `blur_aug` adds a random extra blur (std up to that many pixels) to training windows, for crops that
-    arrive blurrier than that (small faces scaled up). `init` starts the network from another run's weights
-    (its folder or a checkpoint): every tensor whose name and shape match is copied, the rest (e.g. the
-    classifier of a run with other classes) starts fresh.
+    `votes` is a FER+-style votes CSV: windows whose image (the store's `video` column, a file stem) has
+    emotion votes train toward `vote_weight` x the vote shares + (1 - vote_weight) x their own label (the
+    FER+ paper's cross-entropy mode at 1.0); the others toward their label alone. `label_smoothing` mixes
+    every target with the uniform distribution. `erase` is the chance of random erasing per window and
+    `mixup` the Beta(alpha, alpha) parameter of mixup (0: off). `holdout` is the (val, test) share of
+    subjects when no --val store is given. `init` starts the network from another run's weights (its folder
+    or a checkpoint): every tensor whose name and shape match is copied, the rest (e.g. the classifier of a
+    run with other classes) starts fresh.
     """
 
     model: str
@@ -55,8 +56,12 @@ class TrainConfig:
     frames: int = 5
     seed: int = 0
     threads: int = 2
-    input_blur: float = 0.0
-    blur_aug: float = 0.0
+    votes: str | None = None
+    vote_weight: float = 1.0
+    label_smoothing: float = 0.0
+    erase: float = 0.0
+    mixup: float = 0.0
+    holdout: tuple[float, float] = (0.1, 0.2)
     folds: int = 0
     fold: int = 0
     init: str | None = None
@@ -66,6 +71,11 @@ class TrainConfig:
             raise AegisError(f"schedule {self.schedule!r} is not one of {SCHEDULES}")
         if self.epochs < 1 or self.batch < 1:
             raise AegisError(f"epochs and batch must be >= 1, got {self.epochs} and {self.batch}")
+        if not (0 <= self.vote_weight <= 1 and 0 <= self.label_smoothing < 1 and 0 <= self.erase <= 1
+                and self.mixup >= 0):
+            raise AegisError("need 0 <= vote_weight <= 1, 0 <= label_smoothing < 1, 0 <= erase <= 1 and mixup >= 0")
+        if len(self.holdout) != 2 or min(self.holdout) < 0 or sum(self.holdout) >= 1:
+            raise AegisError(f"holdout takes a val and a test share that sum to under 1, got {self.holdout}")
         try:
             model_spec(self.model)
         except ValueError as exc:
@@ -101,18 +111,51 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
 
-def random_blur(x: torch.Tensor, max_sigma: float, generator: torch.Generator) -> torch.Tensor:
-    """Blur each (B, t, H, W) window by its own random Gaussian (std uniform in 0..max_sigma), same for all t frames."""
-    b, t, h, w = x.shape
-    sigma = (torch.rand(b, generator=generator) * max_sigma).clamp(min=1e-3)
-    radius = max(1, math.ceil(3 * max_sigma))
-    taps = torch.arange(-radius, radius + 1, dtype=x.dtype)
-    kernel = torch.exp(-0.5 * (taps[None, :] / sigma[:, None]) ** 2)
-    kernel = (kernel / kernel.sum(1, keepdim=True)).repeat_interleave(t, 0)  # (B*t, K)
-    y = F.pad(x.reshape(1, b * t, h, w), (radius,) * 4, mode="reflect")
-    y = F.conv2d(y, kernel.view(b * t, 1, 1, -1), groups=b * t)
-    y = F.conv2d(y, kernel.view(b * t, 1, -1, 1), groups=b * t)
-    return y.reshape(b, t, h, w)
+def random_erase(x: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
+    """Fill one random rectangle (2-25% of the area, aspect 0.3-3.3) of each window with noise, with chance p.
+
+    The rectangle is the same in all t frames of a window, as if something covered the face.
+    """
+    b, _, h, w = x.shape
+    area = (torch.rand(b, generator=generator) * 0.23 + 0.02) * h * w
+    aspect = torch.exp((torch.rand(b, generator=generator) * 2 - 1) * math.log(3.3))
+    eh = (area * aspect).sqrt().clamp(1, h).long()
+    ew = (area / aspect).sqrt().clamp(1, w).long()
+    top = (torch.rand(b, generator=generator) * (h - eh + 1)).long()
+    left = (torch.rand(b, generator=generator) * (w - ew + 1)).long()
+    rows, cols = torch.arange(h), torch.arange(w)
+    mask = (((rows[None] >= top[:, None]) & (rows[None] < (top + eh)[:, None]))[:, :, None]
+            & ((cols[None] >= left[:, None]) & (cols[None] < (left + ew)[:, None]))[:, None, :])
+    mask &= (torch.rand(b, generator=generator) < p)[:, None, None]
+    noise = torch.rand(b, 1, h, w, generator=generator).expand_as(x)
+    return torch.where(mask[:, None], noise, x)
+
+
+def mixup(x: torch.Tensor, target: torch.Tensor, alpha: float,
+          generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mix each window and its target with another of the batch by one Beta(alpha, alpha) weight."""
+    lam = float(torch.distributions.Beta(alpha, alpha).sample()) if alpha > 0 else 1.0
+    lam = max(lam, 1 - lam)  # the window keeps the larger share, so its own label stays on top
+    perm = torch.randperm(len(x), generator=generator)
+    return lam * x + (1 - lam) * x[perm], lam * target + (1 - lam) * target[perm]
+
+
+def soft_targets(store: WindowStore, labels: np.ndarray, classes: tuple[str, ...], votes: str | None,
+                 vote_weight: float) -> tuple[np.ndarray, int]:
+    """(N, C) targets: one-hot labels mixed with the image's vote shares where it has votes; (targets, voted)."""
+    targets = np.eye(len(classes), dtype=np.float32)[labels]
+    if not votes:
+        return targets, 0
+    table = load_votes(votes)
+    voted = 0
+    for i, stem in enumerate(store.videos):
+        shares = table.soft_target(stem, classes)
+        if shares is not None:
+            targets[i] = (1 - vote_weight) * targets[i] + vote_weight * shares
+            voted += 1
+    if not voted:
+        raise AegisError(f"--votes {votes}: no row matches an image of the store (rows are matched by file stem)")
+    return targets, voted
 
 
 def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
@@ -131,10 +174,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     train_idx, val_idx, test_idx, val_store = _split(cfg, store)
     labels = _label_array(store, classes)
     val_labels = _label_array(val_store, classes)
+    targets, voted = soft_targets(store, labels, classes, cfg.votes, cfg.vote_weight)
+    if cfg.votes:
+        print(f"votes: {voted} of {len(store)} windows have vote targets", flush=True)
     info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
                      layout=model_spec(cfg.model).layout, crop=store.meta.get("margin", "bigfacex"),
                      training={"data": cfg.data, "val": cfg.val, "split": cfg.split, "seed": cfg.seed,
-                               "input_blur": cfg.input_blur, "init": cfg.init})
+                               "votes": cfg.votes, "vote_weight": cfg.vote_weight if cfg.votes else None,
+                               "init": cfg.init})
     _seed_all(cfg.seed)
     model = create_model(cfg.model, num_classes=len(classes), frames=info.frames)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -162,10 +209,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         start = time.perf_counter()
         generator = torch.Generator().manual_seed(cfg.seed * 10_000 + epoch)  # per epoch: resumes reproduce runs
         order = _epoch_order(train_idx, labels, cfg.balance, generator)
-        train_loss, train_acc = train_epoch(model, optimizer, store.windows, labels, order, info, generator,
-                                            cfg.batch, cfg.blur_aug, desc=f"epoch {epoch + 1}/{cfg.epochs}")
-        val_loss, val_acc = evaluate_windows(_with_blur(model, cfg.input_blur), val_store.windows, val_labels,
-                                             val_idx, info)
+        train_loss, train_acc = train_epoch(model, optimizer, store.windows, targets, order, info, generator,
+                                            cfg.batch, cfg.erase, cfg.mixup, cfg.label_smoothing,
+                                            desc=f"epoch {epoch + 1}/{cfg.epochs}")
+        val_loss, val_acc = evaluate_windows(model, val_store.windows, val_labels, val_idx, info)
         seconds = time.perf_counter() - start
         with log_path.open("a") as f:
             f.write(f"{epoch + 1},{train_loss:.5f},{train_acc:.5f},{val_loss:.5f},{val_acc:.5f},{lr:.3g},"
@@ -184,7 +231,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
               "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}
     if len(test_idx):
         model.load_state_dict(torch.load(out / "best.pt", weights_only=False)["model"])
-        report = report_windows(_with_blur(model, cfg.input_blur), store.windows, labels, test_idx, info)
+        report = report_windows(model, store.windows, labels, test_idx, info)
         report["model"] = {"name": cfg.model, "run": str(out), "split": "folds" if cfg.folds else cfg.split}
         (out / "test_report.json").write_text(json.dumps(report, indent=2))
         result["test_acc"] = report["accuracy"]
@@ -249,33 +296,29 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
     return summary
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, labels: np.ndarray,
-                order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64,
-                blur_aug: float = 0.0, desc: str = "train") -> tuple[float, float]:
-    """One pass over `order` with augmentation; returns mean loss and accuracy."""
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, targets: np.ndarray,
+                order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64, erase: float = 0.0,
+                mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train") -> tuple[float, float]:
+    """One pass over `order` with augmentation toward (N, C) soft targets; returns mean loss and top-1 accuracy."""
     model.train()
     total_loss, correct = 0.0, 0
-    starts = range(0, len(order), batch)
-    for i in progress(starts, desc=desc):
+    for i in progress(range(0, len(order), batch), desc=desc):
         sel = np.sort(order[i:i + batch])
         x = augment(torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0), generator)
-        if blur_aug > 0:
-            x = random_blur(x, blur_aug, generator)
-        x = model_input(x, info)
-        y = torch.from_numpy(labels[sel])
-        logits = model(x)
-        loss = F.cross_entropy(logits, y)
+        if erase > 0:
+            x = random_erase(x, erase, generator)
+        target = torch.from_numpy(targets[sel])
+        if mixup_alpha > 0:
+            x, target = mixup(x, target, mixup_alpha, generator)
+        target = (1 - label_smoothing) * target + label_smoothing / target.shape[1]
+        logits = model(model_input(x, info))
+        loss = -(target * F.log_softmax(logits, dim=1)).sum(1).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         total_loss += loss.item() * len(sel)
-        correct += (logits.argmax(1) == y).sum().item()
+        correct += (logits.argmax(1) == target.argmax(1)).sum().item()
     return total_loss / len(order), correct / len(order)
-
-
-def _with_blur(model: nn.Module, sigma: float) -> nn.Module:
-    """The network as inference sees it: behind a fixed Gaussian blur when sigma > 0."""
-    return nn.Sequential(GaussianBlur(sigma), model) if sigma > 0 else model
 
 
 def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, WindowStore]:
@@ -286,7 +329,8 @@ def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray
     try:
         if cfg.folds:
             return (*kfold_indices(store.subjects, cfg.folds, cfg.fold, cfg.seed), store)
-        return (*split_indices(store.subjects, cfg.split, cfg.seed), store)
+        val, test = cfg.holdout
+        return (*split_indices(store.subjects, cfg.split, cfg.seed, (1 - val - test, val, test)), store)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
 
@@ -326,4 +370,7 @@ def _save(obj: dict, path: Path) -> None:
 def config_from_args(values: dict) -> TrainConfig:
     """A TrainConfig from parsed CLI values, ignoring keys that are not config fields."""
     names = {f.name for f in fields(TrainConfig)}
-    return TrainConfig(**{k: v for k, v in values.items() if k in names and v is not None})
+    chosen = {k: v for k, v in values.items() if k in names and v is not None}
+    if "holdout" in chosen:
+        chosen["holdout"] = tuple(chosen["holdout"])
+    return TrainConfig(**chosen)

@@ -73,8 +73,9 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
     from aegis.cli import main
 
-    assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b.onnx"), "--input-blur", "1.5"]) == 0
-    assert OnnxModel(tmp_path / "b.onnx").info.training["input_blur"] == 1.5
+    assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b.onnx")]) == 0
+    np.testing.assert_allclose(OnnxModel(tmp_path / "b.onnx")(np.full((1, 5, 48, 48), 0.3, np.float32)),
+                               model(np.full((1, 5, 48, 48), 0.3, np.float32)), atol=1e-6)
 
 
 def test_training_is_seeded(tmp_path):
@@ -152,16 +153,63 @@ def test_cli_kfold_writes_summary(tmp_path):
     assert report["n"] == 14 and 0 <= report["accuracy"] <= 1
 
 
-def test_random_blur_keeps_flat_windows_and_frames_together():
-    from aegis.train import random_blur
+def test_random_erase_covers_one_rectangle_in_every_frame():
+    from aegis.train import random_erase
 
-    flat = torch.full((3, 5, 48, 48), 0.4)
-    torch.testing.assert_close(random_blur(flat, 2.0, torch.Generator().manual_seed(0)), flat)
-    x = torch.rand(3, 1, 48, 48).repeat(1, 5, 1, 1)
-    y = random_blur(x, 2.0, torch.Generator().manual_seed(0))
+    x = torch.full((6, 1, 48, 48), 0.5).repeat(1, 5, 1, 1)
+    y = random_erase(x, 1.0, torch.Generator().manual_seed(0))
+    changed = (y != x).any(1)  # (B, H, W)
     for t in range(1, 5):
         torch.testing.assert_close(y[:, t], y[:, 0])
-    assert y.std() < x.std()
+    for mask in changed:
+        rows, cols = torch.nonzero(mask.any(1)).flatten(), torch.nonzero(mask.any(0)).flatten()
+        assert 0.02 * 48 * 48 * 0.5 < mask.sum() <= 0.25 * 48 * 48 + 48  # its area is 2-25% of the crop
+        assert mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1].all()  # one solid rectangle
+    torch.testing.assert_close(random_erase(x, 0.0, torch.Generator().manual_seed(0)), x)
+
+
+def test_mixup_keeps_the_larger_share_on_each_window():
+    from aegis.train import mixup
+
+    x = torch.arange(8, dtype=torch.float32).view(8, 1, 1, 1).expand(8, 5, 4, 4)
+    target = torch.eye(8)
+    mixed, mixed_target = mixup(x, target, 0.4, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(mixed_target.sum(1), torch.ones(8))
+    assert (mixed_target.argmax(1) == torch.arange(8)).all() and (mixed_target.max(1).values >= 0.5).all()
+    lam = mixed_target.max(1).values
+    partner = (mixed_target - lam[:, None] * target).argmax(1)  # the window mixed in (itself if none)
+    torch.testing.assert_close(mixed[:, 0, 0, 0], lam * torch.arange(8) + (1 - lam) * partner)
+
+
+def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
+    from aegis.train import soft_targets
+
+    data = load_store(_store(tmp_path / "store", n=14))
+    votes = tmp_path / "votes.csv"  # v0 is anger: 6 anger and 4 neutral votes; v1 has only "not a face" votes
+    votes.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+                     "train,train/angry/v0.png,4,0,0,0,6,0,0,0,0,0\ntrain,x/v1.png,0,0,0,0,0,0,0,0,0,10\n")
+    labels = np.array([CLASSES.index(label) for label in data.labels])
+    targets, voted = soft_targets(data, labels, CLASSES, str(votes), 0.5)
+    assert voted == 1
+    expected = np.zeros(7, np.float32)
+    expected[CLASSES.index("anger")], expected[CLASSES.index("neutral")] = 0.5 + 0.3, 0.2
+    np.testing.assert_allclose(targets[0], expected, atol=1e-6)
+    np.testing.assert_array_equal(targets[1], np.eye(7)[labels[1]])  # no emotion votes: its own label
+    cfg = TrainConfig(model="minixception-2d", data=str(tmp_path / "store"), out=str(tmp_path / "run"), epochs=1,
+                      batch=8, threads=1, votes=str(votes), erase=0.5, mixup=0.2, label_smoothing=0.1,
+                      holdout=(0.2, 0.0))
+    result = train(cfg)
+    assert result["test"] == 0 and result["val"] > 0 and result["train"] + result["val"] == 14
+    with pytest.raises(AegisError, match="no row matches"):
+        soft_targets(data, labels, CLASSES, str(_votes_for(tmp_path, "elsewhere")), 1.0)
+    with pytest.raises(AegisError, match="holdout"):
+        TrainConfig(model="minixception-2d", data="d", out="o", holdout=(0.5, 0.5))
+
+
+def _votes_for(tmp_path, stem):
+    path = tmp_path / f"{stem}.csv"
+    path.write_text(f"file,happiness,NF\n{stem}.png,3,0\n")
+    return path
 
 
 def test_balanced_epoch_draws_classes_equally():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -15,29 +16,31 @@ from aegis.errors import AegisError
 from aegis.progress import progress
 
 
-def build_still_store(source: str, out: str | Path, frames: int = 5, seed: int = 0,
+def build_still_store(sources: list[str], out: str | Path, frames: int = 5, seed: int = 0,
                       contempt: bool = False, size: int = 48) -> Path:
-    """Turn every labelled still of `source` (images=PATH or fer2013=PATH) into one drifting t-frame window."""
-    images, report = scan_stills(source, contempt=contempt)
-    if not images:
-        raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
+    """Turn every labelled still of the sources (images=PATH or fer2013=PATH) into one drifting t-frame window."""
+    images, unknown, skipped = [], Counter(), []
+    for source in sources:
+        found, report = scan_stills(source, contempt=contempt)
+        if not found:
+            raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
+        images += [(source.partition("=")[0], item) for item in found]
+        unknown.update(report.unknown_labels)
+        skipped += report.skipped_files
     rng = np.random.default_rng(seed)
     windows = np.empty((len(images), frames, size, size), dtype=np.uint8)
     rows, unreadable = [], []
-    for item in progress(images, desc="still windows"):
+    for kind, item in progress(images, desc="still windows"):
         grey = item.read_grey()
         if grey is None:
             unreadable.append(str(item.path))
             continue
         grey = cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA)
         windows[len(rows)] = still_window(grey, frames, rng)
-        rows.append({"label": item.label, "subject": item.subject, "source": source.partition("=")[0],
-                     "video": item.video,
+        rows.append({"label": item.label, "subject": item.subject, "source": kind, "video": item.video,
                      "end_frame": item.frame, "stride": 0})
-    meta = {
-        "recipe": "still", "sources": [source], "seed": seed,
-        "unknown_labels": dict(report.unknown_labels), "skipped": report.skipped_files + unreadable,
-    }
+    meta = {"recipe": "still", "sources": sources, "seed": seed, "unknown_labels": dict(unknown),
+            "skipped": skipped + unreadable}
     return write_store(out, windows[: len(rows)], rows, meta)
 
 

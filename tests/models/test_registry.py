@@ -67,17 +67,3 @@ def test_param_count_near_paper(name, target):
 def test_unknown_model_lists_valid_names():
     with pytest.raises(ValueError, match="timeconvnet-resnet20"):
         create_model("resnet-9000")
-
-
-def test_blur_front_is_exported(tmp_path):
-    from aegis.export import export_onnx
-    from aegis.runtime.onnx import OnnxModel
-
-    model = create_model("minixception-2d").eval()
-    info = ModelInfo(name="minixception-2d", classes=CLASSES, frames=1)
-    sharp = OnnxModel(export_onnx(model, info, tmp_path / "a.onnx"))
-    blurred = OnnxModel(export_onnx(model, info, tmp_path / "b.onnx", input_blur=2.0))
-    flat = np.full((1, 1, 48, 48), 0.3, np.float32)
-    np.testing.assert_allclose(sharp(flat), blurred(flat), atol=1e-5)  # a blur leaves flat images alone
-    noise = np.random.default_rng(1).random((1, 1, 48, 48), dtype=np.float32)
-    assert np.abs(sharp(noise) - blurred(noise)).max() > 1e-4
