@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a training run to ONNX with AEGIS metadata")
     p.add_argument("run", help="run folder (its best.pt) or a checkpoint file")
     p.add_argument("--out", required=True, help="ONNX file to write")
+    p.add_argument("--crop", choices=MARGINS, help="record this crop margin instead of the run's (the framing of "
+                                                   "its training faces; see benchmarks/framing.py)")
     p.set_defaults(handler=run_export)
 
     p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
@@ -149,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(images=/fer2013= sources)")
     p.add_argument("--flip-tta", action="store_true", help="average each crop's probabilities with its mirror's "
                                                            "(images=/fer2013= sources)")
+    p.add_argument("--through-detector", action="store_true",
+                   help="put each crop in a 480x480 frame and run detection, crop and classification on it; a crop "
+                        "without a found face counts as wrong (images=/fer2013= sources)")
+    p.add_argument("--crop", choices=MARGINS, help="with --through-detector: the crop margin (default: the model's)")
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -186,8 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
     p.add_argument("--out", required=True)
     p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
-    p.add_argument("--runtime-model", help="the frame model clip models trained here will run with, when it is not "
-                                           "--model (e.g. the same weights exported without the input blur)")
     p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
                                            "frame's features (e.g. one trained on --margin person windows)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
@@ -325,10 +329,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   else evaluate_clip_source(clip_model, args.source, workers=args.workers))
     else:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
-        if args.data and (args.votes or args.flip_tta):
-            raise AegisError("--votes and --flip-tta apply to --source images=/fer2013=, not to a window store")
+        if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
+            raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
+                             "not to a window store")
         report = (evaluate_store(model, args.data) if args.data
-                  else evaluate_source(model, args.source, votes=args.votes, flip=args.flip_tta))
+                  else evaluate_source(model, args.source, votes=args.votes, flip=args.flip_tta,
+                                       through_detector=args.through_detector, crop=args.crop))
         report["model"] = {"path": str(model.path), "name": model.info.name}
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -337,6 +343,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
         print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if "pipeline_accuracy" in report:
+        print(f"pipeline accuracy {report['pipeline_accuracy']:.4f} (detect, crop '{report['crop']}', classify); "
+              f"no face found in {report['no_face']}")
     if "ferplus" in report:
         fp = report["ferplus"]
         print(f"FER+ majority accuracy {fp['accuracy']:.4f} over {fp['n']} images (counted wrong: "
@@ -424,7 +433,7 @@ def run_export(args: argparse.Namespace) -> int:
     _require_torch("export")
     from aegis.export import export_checkpoint
 
-    print(export_checkpoint(args.run, args.out))
+    print(export_checkpoint(args.run, args.out, crop=args.crop))
     return 0
 
 
@@ -464,7 +473,7 @@ def run_data_clips(args: argparse.Namespace) -> int:
 
     model = OnnxModel(args.model or default_model_for("images="))
     context = OnnxModel(args.context_model) if args.context_model else None
-    print(build_clip_store(args.source, args.out, model, runtime_model=args.runtime_model, context_model=context,
+    print(build_clip_store(args.source, args.out, model, context_model=context,
                            workers=args.workers))
     return 0
 

@@ -12,11 +12,12 @@ import numpy as np
 from aegis.clips.clip import clip_decision
 from aegis.clips.runtime import ClipModel
 from aegis.clips.store import ClipStore, build_clip_store, load_clip_store
-from aegis.data.images import scan_stills
+from aegis.data.images import as_frame, scan_stills
 from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
+from aegis.faces.crop import crop_face
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.metrics import classification_report, confusion_matrix
 from aegis.progress import progress
@@ -80,25 +81,37 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
 
 
 def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, flip: bool = False,
-                    batch: int = 256) -> dict:
+                    detector: Detector | None = None, crop: str | None = None, batch: int = 256) -> dict:
     """Metrics over face crops (images=PATH or fer2013=PATH), each used as it is (resized, repeated to t frames).
 
-    With `votes` (a FER+-style CSV), `ferplus` holds the same metrics against the FER+ majority labels of
-    the images that have one; an image whose majority is a class the model lacks (contempt for a 7-class
-    model) counts as wrong in its accuracy. `flip` averages each crop's probabilities with its mirror's.
+    With a `detector` each crop goes through the pipeline instead: put in a frame (`as_frame`), detected,
+    cropped with the model's margin (or `crop`) and classified; a crop where no face is found counts as
+    wrong (`no_face`). With `votes` (a FER+-style CSV), `ferplus` holds the same metrics against the FER+
+    majority labels of the images that have one; an image whose majority is a class the model lacks
+    (contempt for a 7-class model) counts as wrong in its accuracy. `flip` averages each crop's
+    probabilities with its mirror's.
     """
     images, scan = scan_stills(source, contempt="contempt" in model.classes)
     if not images:
         raise AegisError(f"no labelled images in {source} (expected <class>/*.png|jpg folders)")
     lookup = {c: i for i, c in enumerate(model.classes)}
     h, w = model.info.input_size
-    crops, kept, unreadable = [], [], []
-    for item in images:
+    crops, kept, unreadable, no_face = [], [], [], []
+    for item in progress(images, desc="detect", enabled=detector is not None):
         grey = item.read_grey()
         if grey is None:
             unreadable.append(str(item.path))
             continue
-        crops.append(cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA))
+        if detector is None:
+            crops.append(cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA))
+        else:
+            frame, _ = as_frame(grey)
+            faces = detector(frame)
+            if not faces:
+                no_face.append(str(item.path))
+                continue
+            box = max(faces, key=lambda d: d.box[2] * d.box[3]).box
+            crops.append(np.round(crop_face(frame, box, h, crop or model.info.crop) * 255).astype(np.uint8))
         kept.append(item)
     probs = []
     for start in progress(range(0, len(crops), batch), desc="evaluate"):
@@ -108,6 +121,10 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
     y_true = [lookup[item.label] for item in kept]
     report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
     report.update(skipped_labels=dict(scan.unknown_labels), unreadable=unreadable, flip_tta=flip)
+    if detector is not None:
+        total = len(kept) + len(no_face)
+        report.update(pipeline_accuracy=float(np.trace(report["confusion"])) / total if total else 0.0,
+                      crop=crop or model.info.crop, no_face=len(no_face), no_face_images=no_face)
     if votes:
         report["ferplus"] = majority_report(load_votes(votes), [i.path.stem for i in kept], y_pred, model.classes)
     return report
@@ -194,15 +211,19 @@ def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Dete
 
 
 def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = None, votes: str | None = None,
-                    flip: bool = False) -> dict:
-    """Evaluate on a raw source given as KIND=PATH (votes and flip apply to face crops)."""
+                    flip: bool = False, through_detector: bool = False, crop: str | None = None) -> dict:
+    """Evaluate on a raw source given as KIND=PATH (votes, flip, through_detector and crop apply to face crops)."""
     kind, _, path = source.partition("=")
     if kind not in SOURCE_KINDS or not path:
         raise AegisError(f"--source must be KIND=PATH with KIND in {SOURCE_KINDS}, got {source!r}")
-    if (votes or flip) and kind not in ("images", "fer2013"):
-        raise AegisError(f"--votes and --flip-tta apply to face crops (images= or fer2013=), not {kind}=")
+    if (votes or flip or through_detector or crop) and kind not in ("images", "fer2013"):
+        raise AegisError(f"--votes, --flip-tta, --through-detector and --crop apply to face crops (images= or "
+                         f"fer2013=), not {kind}=")
+    if crop and not through_detector:
+        raise AegisError("--crop needs --through-detector (it sets how detected faces are cut)")
     if kind in ("images", "fer2013"):
-        return evaluate_images(model, source, votes, flip)
+        pipeline_detector = (detector or HaarDetector()) if through_detector else None
+        return evaluate_images(model, source, votes, flip, pipeline_detector, crop)
     if kind == "ckplus":
         return evaluate_ckplus(model, path, detector)
     return evaluate_clips(model, kind, path, detector)

@@ -52,8 +52,8 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int 
     return path
 
 
-def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
-    """Export a checkpoint written by `aegis train` (best.pt, or a run folder holding it)."""
+def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None = None) -> Path:
+    """Export a checkpoint written by `aegis train` (best.pt, or a run folder); `crop` overrides its margin."""
     ckpt_path = Path(ckpt_path)
     if ckpt_path.is_dir():
         ckpt_path = ckpt_path / "best.pt"
@@ -61,7 +61,7 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path) -> Path:
         raise AegisError(f"no checkpoint at {ckpt_path}")
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
-                        "input_size": tuple(ckpt["info"]["input_size"])})
+                        "input_size": tuple(ckpt["info"]["input_size"]), "crop": crop or ckpt["info"]["crop"]})
     model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
     model.load_state_dict(ckpt["model"])
     return export_onnx(model, info, out)

@@ -100,17 +100,14 @@ def video_frames(video: Video, model: OnnxModel, detector: Detector, context_mod
 
 
 def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | None = None,
-                     runtime_model: str | None = None, context_model: OnnxModel | None = None,
+                     context_model: OnnxModel | None = None,
                      workers: int = 1) -> Path:
     """Write out/frames.npy (sum of T, F), out/index.csv and out/meta.json.
 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
     clips are tracked and reduced to their main face, `workers` videos at a time. Video clips are cached in
     out/cache under a hash of their content and of the models, so a killed build resumes, a moved dataset
-    still hits the cache and another model's features are never reused. `runtime_model` names the frame
-    model that clip models trained on this store will use at run time when it is not `model` itself: the
-    same weights without the input blur make the features of already-blurred training images match those
-    that the blurred model gives for sharp faces.
+    still hits the cache and another model's features are never reused.
     """
     out = Path(out)
     (out / "cache").mkdir(parents=True, exist_ok=True)
@@ -145,7 +142,7 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
             rows.append((video.label, video.subject, kind, video.video_id))
     if not clips:
         raise AegisError(f"no clip with a face in {', '.join(sources)}")
-    _write(out, clips, rows, _meta(sources, model, runtime_model, context_model, clips,
+    _write(out, clips, rows, _meta(sources, model, context_model, clips,
                                    {"skipped_files": skipped, "unreadable": unreadable, "no_face": no_face}))
     return out
 
@@ -195,11 +192,11 @@ def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) ->
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
 
 
-def _meta(sources: Sequence[str], model: OnnxModel, runtime_model: str | None, context_model: OnnxModel | None,
+def _meta(sources: Sequence[str], model: OnnxModel, context_model: OnnxModel | None,
           clips: list[np.ndarray], misses: dict[str, list[str]]) -> dict:
     """What the store holds, which models made it, and the files and videos it could not use."""
     return {"sources": list(sources), "feature_network": model.info.name,
-            "feature_model": runtime_model or _model_name(model), "features_made_with": str(model.path),
+            "feature_model": _model_name(model), "features_made_with": str(model.path),
             "context_model": _model_name(context_model) if context_model else None,
             "classes": list(model.classes), "frame_dim": int(clips[0].shape[1]), "count": len(clips),
             "frames": int(sum(len(c) for c in clips)), **misses}

@@ -1,4 +1,9 @@
-"""Build window stores from labelled image folders: the `still` and `sequence` recipes."""
+"""Build window stores from labelled image folders: the `still` and `sequence` recipes.
+
+Such crops are framed like the raw box of the pipeline's face detector: on FER2013 and CK+48 crops put
+in a frame, the Haar box is the crop itself to within 1.5% a side (benchmarks/framing.py, docs/accuracy.md).
+Their stores record the margin "none", so models trained on them crop live faces the same way.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from aegis.data.store import write_store
 from aegis.data.windows import stack_window
 from aegis.errors import AegisError
 from aegis.progress import progress
+
+CROP_FRAMING = "none"  # the detector margin that reproduces the framing of face-crop datasets
 
 
 def build_still_store(sources: list[str], out: str | Path, frames: int = 5, seed: int = 0,
@@ -39,8 +46,8 @@ def build_still_store(sources: list[str], out: str | Path, frames: int = 5, seed
         windows[len(rows)] = still_window(grey, frames, rng)
         rows.append({"label": item.label, "subject": item.subject, "source": kind, "video": item.video,
                      "end_frame": item.frame, "stride": 0})
-    meta = {"recipe": "still", "sources": sources, "seed": seed, "unknown_labels": dict(unknown),
-            "skipped": skipped + unreadable}
+    meta = {"recipe": "still", "margin": CROP_FRAMING, "sources": sources, "seed": seed,
+            "unknown_labels": dict(unknown), "skipped": skipped + unreadable}
     return write_store(out, windows[: len(rows)], rows, meta)
 
 
@@ -71,6 +78,6 @@ def build_sequence_store(source: str | Path, out: str | Path, frames: int = 5, c
                          "end_frame": item.frame, "stride": 1})
     if not rows:
         raise AegisError(f"no readable images under {source}")
-    meta = {"recipe": "sequence", "sources": [str(source)], "videos": len(by_video),
+    meta = {"recipe": "sequence", "margin": CROP_FRAMING, "sources": [str(source)], "videos": len(by_video),
             "unknown_labels": dict(report.unknown_labels), "skipped": report.skipped_files + unreadable}
     return write_store(out, np.stack(windows), rows, meta)

@@ -103,3 +103,16 @@ def scan_stills(source: str, contempt: bool = False) -> tuple[list[LabelledImage
     if not path.is_dir():
         raise AegisError(f"no such folder: {path}")
     return scan_images(path, contempt=contempt)
+
+
+def as_frame(grey: np.ndarray, scale: int = 4, side: int = 480) -> tuple[np.ndarray, tuple[int, int]]:
+    """A face crop as a video frame: upscaled `scale` times and centred on a side x side canvas of its own border.
+
+    Returns:
+        The frame and the (x, y) offset of the upscaled crop in it.
+    """
+    big = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    h, w = big.shape[:2]
+    top, left = max(side - h, 0) // 2, max(side - w, 0) // 2
+    frame = cv2.copyMakeBorder(big, top, max(side - h - top, 0), left, max(side - w - left, 0), cv2.BORDER_REPLICATE)
+    return frame, (left, top)
