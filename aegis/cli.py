@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # the file system refused (an unwritable --out, a full disk): say where, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"aegis: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.images import IMAGE_SUFFIXES
+from aegis.data.images import IMAGE_SUFFIXES, read_image
 from aegis.errors import SourceError
 
 log = logging.getLogger("aegis")
@@ -80,7 +80,7 @@ class ImageSequence(FrameSource):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for path in self.paths:
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            frame = read_image(path, cv2.IMREAD_COLOR)
             if frame is None:
                 log.warning("skipping %s: not a readable image", path)
                 continue
@@ -121,7 +121,19 @@ def open_source(source: str | int | Path) -> FrameSource:
         return ImageSequence([path], text)
     if path.stat().st_size == 0:
         raise SourceError(f"{path} is empty (0 bytes)")
+    if not _utf8(text):
+        raise SourceError(f"{text.encode('utf-8', 'replace').decode()}: a video's file name must be valid UTF-8 for "
+                          "the video decoder; rename the file")
     return VideoSource(text, text)
+
+
+def _utf8(text: str) -> bool:
+    """Whether text (a path, possibly with undecodable bytes as surrogates) encodes to UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _image_candidates(files: list[Path]) -> list[Path]:

@@ -152,7 +152,7 @@ def load_clip_store(path: str | Path) -> ClipStore:
     path = Path(path)
     if not (path / "meta.json").is_file():
         raise AegisError(f"{path} is not a complete clip store (no meta.json)")
-    with (path / "index.csv").open(newline="") as f:
+    with (path / "index.csv").open(newline="", encoding="utf-8", errors="surrogateescape") as f:
         rows = list(csv.DictReader(f))
     return ClipStore(np.load(path / "frames.npy"), rows, json.loads((path / "meta.json").read_text()))
 
@@ -185,7 +185,7 @@ def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) ->
     """frames.npy, index.csv, then meta.json last (the mark of a complete store)."""
     np.save(out / "frames.npy", np.concatenate(clips).astype(np.float32))
     starts = np.concatenate([[0], np.cumsum([len(c) for c in clips])[:-1]])
-    with (out / "index.csv").open("w", newline="") as f:
+    with (out / "index.csv").open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
         writer = csv.writer(f)
         writer.writerow(CLIP_COLUMNS)
         writer.writerows((*row, int(start), len(clip)) for row, start, clip in zip(rows, starts, clips, strict=True))

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.images import scan_images, scan_stills
+from aegis.data.images import read_image, scan_images, scan_stills
 from aegis.data.stills import still_window
 from aegis.data.store import write_store
 from aegis.data.windows import stack_window
@@ -68,7 +68,7 @@ def build_sequence_store(source: str | Path, out: str | Path, frames: int = 5, c
     for video, items in progress(sorted(by_video.items()), desc="sequence windows"):
         crops = []
         for item in sorted(items, key=lambda i: i.frame):
-            grey = cv2.imread(str(item.path), cv2.IMREAD_GRAYSCALE)
+            grey = read_image(item.path, cv2.IMREAD_GRAYSCALE)
             if grey is None:
                 unreadable.append(str(item.path))
                 continue

@@ -18,6 +18,15 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _CKPLUS_NAME = re.compile(r"^(S\d+)_(\d+)_(\d+)$")
 
 
+def read_image(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray | None:
+    """An image file decoded by OpenCV from its bytes (any file name works); None if unreadable or not an image."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError:
+        return None
+    return cv2.imdecode(data, flags) if data.size else None
+
+
 @dataclass(frozen=True)
 class LabelledImage:
     """One image with its label, subject and the video (sequence) it came from."""
@@ -31,7 +40,7 @@ class LabelledImage:
 
     def read_grey(self) -> np.ndarray | None:
         """The image as grey uint8 (None if the file cannot be read)."""
-        return self.pixels if self.pixels is not None else cv2.imread(str(self.path), cv2.IMREAD_GRAYSCALE)
+        return self.pixels if self.pixels is not None else read_image(self.path, cv2.IMREAD_GRAYSCALE)
 
 
 @dataclass

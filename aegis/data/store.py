@@ -43,7 +43,7 @@ def write_store(out: str | Path, windows: np.ndarray, rows: list[dict], meta: di
     np.save(tmp, windows)
     os.replace(tmp, out / "windows.npy")
     tmp = out / "index.partial.csv"
-    with tmp.open("w", newline="") as f:
+    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
         writer = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
         writer.writeheader()
         writer.writerows({k: row.get(k, "") for k in INDEX_COLUMNS} for row in rows)
@@ -61,7 +61,7 @@ def load_store(path: str | Path) -> WindowStore:
     if not (path / "meta.json").is_file():
         raise AegisError(f"{path} is not a complete window store (no meta.json); build it with `aegis data build`")
     windows = np.load(path / "windows.npy", mmap_mode="r")
-    with (path / "index.csv").open(newline="") as f:
+    with (path / "index.csv").open(newline="", encoding="utf-8", errors="surrogateescape") as f:
         rows = list(csv.DictReader(f))
     if len(rows) != len(windows):
         raise AegisError(f"{path}: index.csv has {len(rows)} rows but windows.npy holds {len(windows)} windows")

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.data.images import read_image
 from aegis.errors import AegisError
 
 
@@ -78,7 +79,7 @@ def read_frames(video: Video) -> Iterator[np.ndarray]:
         yield from open_source(video.frames)
         return
     for path in video.frames:
-        yield cv2.imread(str(path), cv2.IMREAD_COLOR)
+        yield read_image(path, cv2.IMREAD_COLOR)
 
 
 def _import_adapters() -> None:
