@@ -49,7 +49,8 @@ class Analyzer:
         """
         return FacePipeline(self.model, detector or self.detector, self.settings, self.tracker)
 
-    def stream(self, source: str | int | Path | FrameSource, keep_image: bool = True) -> Iterator[FrameResult]:
+    def stream(self, source: str | int | Path | FrameSource, keep_image: bool = True,
+               warn_truncated: bool = True) -> Iterator[FrameResult]:
         """Yield one FrameResult per frame of a video, GIF, image folder/glob or camera index.
 
         Memory stays bounded: frames are read, processed and yielded one at a time. With keep_image,
@@ -64,7 +65,7 @@ class Analyzer:
             if keep_image:
                 result.image = frame
             yield result
-        if frames.truncated:
+        if warn_truncated and frames.truncated:
             log.warning("%s is truncated: decoded %d of %d frames", frames.name, frames.decoded, frames.total)
 
     def save(self, source: str | int | Path | FrameSource, out: str | Path, overlay: str = "emoji",
@@ -84,7 +85,8 @@ class Analyzer:
         writer = AnalysisWriter(Path(out), self.model.classes, frames.fps, video=video)
         start = time.perf_counter()
         try:
-            for result in progress(self.stream(frames), total=frames.total, desc="analyze", enabled=show_progress):
+            results = self.stream(frames, warn_truncated=False)  # save's own error says it, once
+            for result in progress(results, total=frames.total, desc="analyze", enabled=show_progress):
                 writer.add(result, draw_overlay(result.image, result.faces, overlay) if video else None)
         except KeyboardInterrupt:
             if not frames.live:

@@ -20,10 +20,33 @@ if TYPE_CHECKING:
 MODEL_HELP = "ONNX model path or shipped model name (default: the shipped default)"
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default after its help, unless it has none (None, False or empty)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        empty = action.default in (None, False, [], argparse.SUPPRESS)
+        if empty or "%(default)" in text or "(default" in text or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help shows defaults, for every command and sub-command."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegis` console script; returns the exit code."""
     logging.basicConfig(format="aegis: warning: %(message)s", level=logging.WARNING)
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        parser.print_help()
+        return 2
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -43,9 +66,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one sub-command per mode."""
-    parser = argparse.ArgumentParser(prog="aegis", description="Real-time video facial expression recognition.")
-    sub = parser.add_subparsers(dest="mode", required=True)
+    """The argument parser with one sub-command per command."""
+    parser = Parser(prog="aegis", description="Real-time video facial expression recognition on a CPU: analyse "
+                                              "videos, run the live web app, build data, train and evaluate models.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", required=True)
 
     p = sub.add_parser("analyze", help="analyse a video, GIF, image folder/glob or webcam")
     p.add_argument("source", help="video file, animated GIF, folder or glob of images, or a webcam index")
@@ -73,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ensemble", help="fuse clip models: average, or the best-selection ensemble")
     p.add_argument("--runs", nargs="+", required=True, help="clip-model run folders (their model.onnx) or ONNX files")
     p.add_argument("--data", required=True, help="clip store to select and score on (validation clips)")
-    p.add_argument("--method", choices=("best", "average"), default="best")
-    p.add_argument("--max-models", type=_positive_int, default=5)
-    p.add_argument("--json", type=Path)
+    p.add_argument("--method", choices=("best", "average"), default="best",
+                   help="best-selection (greedy from each starting model) or the average of all")
+    p.add_argument("--max-models", type=_positive_int, default=5, help="largest ensemble the best selection tries")
+    p.add_argument("--json", type=Path, help="write the chosen ensemble and its scores here")
     p.set_defaults(handler=run_ensemble_cmd)
 
     p = sub.add_parser("live", help="start the local live web app (needs the live extra)")
@@ -93,9 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
-    p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K")
-    p.add_argument("--smoothing", type=float, default=0.5)
-    p.add_argument("--threshold", type=float, default=0.4)
+    p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K",
+                   help="run the face detector on every K-th frame; the tracker carries boxes in between")
+    p.add_argument("--smoothing", type=float, default=0.5,
+                   help="per-track exponential smoothing of the probabilities, 0 (off) to 1; the page can change it")
+    p.add_argument("--threshold", type=float, default=0.4,
+                   help="top probability under which a face is shown as uncertain")
     p.set_defaults(handler=run_live)
 
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
@@ -105,16 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="window store folder (a clip store for clip models)")
     p.add_argument("--val", help="separate validation store (default: split --data)")
     p.add_argument("--out", required=True, help="run folder")
-    p.add_argument("--epochs", type=_positive_int)
-    p.add_argument("--batch", type=_positive_int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--split", choices=("subject", "random"))
-    p.add_argument("--schedule", choices=("paper", "cosine"))
+    p.add_argument("--epochs", type=_positive_int, help="training epochs (default: 200; clip models 60)")
+    p.add_argument("--batch", type=_positive_int, help="batch size (default: 64; clip models 128)")
+    p.add_argument("--lr", type=float, help="Adam learning rate (default: 1e-3)")
+    p.add_argument("--split", choices=("subject", "random"),
+                   help="hold out whole subjects, or windows at random (the paper's leaky split) (default: subject)")
+    p.add_argument("--schedule", choices=("paper", "cosine"),
+                   help="the paper's LR steps scaled to --epochs, or a cosine decay (default: paper)")
     p.add_argument("--balance", action="store_true", default=None, help="class-balanced sampling")
     p.add_argument("--contempt", action="store_true", default=None, help="train with contempt as an 8th class")
     p.add_argument("--frames", type=_positive_int, help="window length t")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--threads", type=_positive_int)
+    p.add_argument("--seed", type=int, help="seed of the split, initialisation and augmentation (default: 0)")
+    p.add_argument("--threads", type=_positive_int, help="torch CPU threads (default: 2)")
     p.add_argument("--votes", help="FER+-style votes CSV (file,<emotion>...,unknown,NF): soft targets from the "
                                    "vote shares, matched to images by file stem")
     p.add_argument("--vote-weight", type=float, help="share of the target taken from the votes (default 1.0; the "
@@ -141,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "its training faces; see benchmarks/framing.py)")
     p.set_defaults(handler=run_export)
 
-    p = sub.add_parser("evaluate", help="evaluate a model on a window store or a labelled image folder")
+    p = sub.add_parser("evaluate", help="accuracy, F1, UAR and confusion matrix of a frame or clip model on window or "
+                                        "clip stores, face crops (also FER+ majority, through the detector), raw CK+ "
+                                        "sequences or labelled videos")
     p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped static model "
                                     "for images=, the temporal default otherwise)")
     where = p.add_mutually_exclusive_group(required=True)
@@ -168,8 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="params, MFLOPs, ONNX size and batch-1 latency of models, side by side")
     p.add_argument("--model", nargs="+", default=["default"], help="registry names or ONNX paths")
-    p.add_argument("--runs", type=_positive_int, default=1000)
-    p.add_argument("--threads", type=_positive_int, default=1)
+    p.add_argument("--runs", type=_positive_int, default=1000, help="timed batch-1 runs per model")
+    p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime (and torch) threads")
     p.add_argument("--torch", action="store_true", help="also time torch eager (registry models)")
     p.add_argument("--table", action="store_true", help="print Table II's layout (network, top-1, ms, params)")
     p.add_argument("--eval", nargs="*", default=[], type=Path,
@@ -178,23 +210,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_bench)
 
     p = sub.add_parser("search", help="machine-driven design exploration of Nano networks (needs the train extra)")
-    p.add_argument("--space", choices=("nano",), default="nano")
+    p.add_argument("--space", choices=("nano",), default="nano", help="design space to sample")
     p.add_argument("--data", required=True, help="window store (single-frame models use each window's last frame)")
     p.add_argument("--out", default="runs/search-nano", help="folder for candidates.csv, pareto.csv, pareto.png")
-    p.add_argument("--max-params", type=_positive_int, default=250_000)
+    p.add_argument("--max-params", type=_positive_int, default=250_000, help="parameter budget of a candidate")
     p.add_argument("--min-acc", type=float, default=0.0, help="accuracy target of the feasibility indicator")
-    p.add_argument("--budget-minutes", type=float, default=30.0)
+    p.add_argument("--budget-minutes", type=float, default=30.0, help="stop sampling after this long")
     p.add_argument("--proxy-epochs", type=_positive_int, default=3, help="training epochs per candidate")
     p.add_argument("--max-candidates", type=_positive_int, help="stop after this many sampled candidates")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=_positive_int, default=2)
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling, split and training")
+    p.add_argument("--threads", type=_positive_int, default=2, help="torch CPU threads")
     p.set_defaults(handler=run_search)
 
-    data = sub.add_parser("data", help="build window stores").add_subparsers(dest="data_mode", required=True)
+    data = sub.add_parser("data", help="build training data: window stores (build) and clip feature stores (clips)")
+    data = data.add_subparsers(dest="data_command", metavar="COMMAND", title="commands", required=True)
     p = data.add_parser("clips", help="build a clip feature store (per-frame features of each clip's main face)")
     p.add_argument("--source", required=True, action="append",
                    help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="clip store folder to write (a killed build resumes there)")
     p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
     p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
                                            "frame's features (e.g. one trained on --margin person windows)")
@@ -209,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "consecutive frames (CK+48's Sxxx_yyy_frame names)")
     p.add_argument("--source", required=True, action="append",
                    help="KIND=PATH, repeatable: videos, ckplus, afew, enterface for bigfacex; images for the others")
-    p.add_argument("--out", required=True)
-    p.add_argument("--window", type=_positive_int, default=5)
+    p.add_argument("--out", required=True, help="window store folder to write (a killed build resumes there)")
+    p.add_argument("--window", type=_positive_int, default=5, help="window length t (frames per window)")
     p.add_argument("--stride", type=_positive_int, help="window stride (default: the source's, 1 or 2)")
     p.add_argument("--skip", type=int, help="frames skipped at the start of each video (default: the source's)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
@@ -219,8 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also take the first t frames of ckplus and kdefdyn sequences as a neutral window")
     p.add_argument("--margin", choices=MARGINS, help="crop margin (default: the recipe's); person cuts the person "
                                                       "region around each face, for a clip model's context CNN")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--contempt", action="store_true")
+    p.add_argument("--seed", type=int, default=0, help="seed of the still recipe's synthetic drift")
+    p.add_argument("--contempt", action="store_true", help="keep contempt as an 8th class (else it is skipped)")
     p.set_defaults(handler=run_data_build)
     return parser
 
@@ -263,7 +296,7 @@ def run_clip(args: argparse.Namespace) -> int:
               f"weights {weights})")
         reports.append(report)
     if args.json:
-        args.json.write_text(json.dumps(reports, indent=2))
+        args.json.write_text(json.dumps(reports, indent=2) + "\n")
     return 0
 
 
@@ -275,7 +308,7 @@ def run_ensemble_cmd(args: argparse.Namespace) -> int:
     print(f"{args.method}: {len(result['models'])} models {result['models']} -> accuracy {result['accuracy']:.4f} "
           f"on {result['n']} clips")
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
@@ -342,7 +375,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         report["model"] = {"path": str(model.path), "name": model.info.name}
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
@@ -384,7 +417,8 @@ def run_bench(args: argparse.Namespace) -> int:
         for row in report:
             print(json.dumps(row))
     if args.json:
-        args.json.write_text(json.dumps({"threads": args.threads, "runs": args.runs, "models": report}, indent=2))
+        table = {"threads": args.threads, "runs": args.runs, "models": report}
+        args.json.write_text(json.dumps(table, indent=2) + "\n")
     return 0
 
 

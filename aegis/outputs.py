@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from aegis.labels import CLASSES
+from aegis.render.video import VideoWriter, open_video_writer
 from aegis.runtime.results import FrameResult
 
 CSV_BASE = ("frame", "time_s", "track_id", "x", "y", "w", "h", "face_score", "label", "confidence")
@@ -54,8 +55,9 @@ class AnalysisWriter:
         extra = tuple(c for c in self.classes if c not in CLASSES)
         self.columns = (*CSV_BASE, *CLASSES, *extra)
         self._csv.writerow(self.columns)
-        self._writer: cv2.VideoWriter | None = None
+        self._writer: VideoWriter | None = None
         self._size: tuple[int, int] | None = None
+        self._codec: str | None = None
 
     def add(self, result: FrameResult, annotated: np.ndarray | None = None) -> None:
         """Record one frame: a CSV row per face (one empty row if none) and the annotated frame."""
@@ -74,8 +76,7 @@ class AnalysisWriter:
         if self.video and annotated is not None:
             if self._writer is None:
                 self._size = annotated.shape[1], annotated.shape[0]
-                self._writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
-                                               self._size)
+                self._writer = open_video_writer(self._video_path, self.fps, self._size)
             if (annotated.shape[1], annotated.shape[0]) != self._size:  # image folders may mix sizes
                 annotated = cv2.resize(annotated, self._size, interpolation=cv2.INTER_AREA)
             self._writer.write(annotated)
@@ -86,9 +87,10 @@ class AnalysisWriter:
         os.replace(self._csv_path, self.out / "frames.csv")
         if self._video_path.exists():
             os.replace(self._video_path, self.out / "annotated.mp4")
-        summary = {**summary, "frames": self.frames, "tracks": self.track_summaries()}
+        video = {"video_codec": self._codec} if self._codec else {}
+        summary = {**summary, **video, "frames": self.frames, "tracks": self.track_summaries()}
         tmp = self.out / "summary.partial.json"
-        tmp.write_text(json.dumps(summary, indent=2))
+        tmp.write_text(json.dumps(summary, indent=2) + "\n")
         os.replace(tmp, self.out / "summary.json")
         return summary
 
@@ -112,5 +114,6 @@ class AnalysisWriter:
         if not self._csv_file.closed:
             self._csv_file.close()
         if self._writer is not None:
-            self._writer.release()
+            self._codec = self._writer.codec
+            self._writer.close()
             self._writer = None

@@ -121,7 +121,7 @@ def run_search(cfg: SearchConfig) -> dict:
     plot_front(trained, front, out / "pareto.png")
     summary = {"candidates": len(rows), "front": front, "references": [r for r in rows if r["candidate"] in
                                                                         ("nano-a", "nano-b")]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -233,9 +233,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
         model.load_state_dict(torch.load(out / "best.pt", weights_only=False)["model"])
         report = report_windows(model, store.windows, labels, test_idx, info)
         report["model"] = {"name": cfg.model, "run": str(out), "split": "folds" if cfg.folds else cfg.split}
-        (out / "test_report.json").write_text(json.dumps(report, indent=2))
+        (out / "test_report.json").write_text(json.dumps(report, indent=2) + "\n")
         result["test_acc"] = report["accuracy"]
-    (out / "result.json").write_text(json.dumps(result, indent=2))
+    (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
@@ -292,7 +292,7 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
     summary = {"folds": folds, "trained": list(chosen), "test_acc": accs.tolist(),
                "mean_test_acc": float(accs.mean()), "std_test_acc": float(accs.std())}
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
-    (Path(cfg.out) / "folds.json").write_text(json.dumps(summary, indent=2))
+    (Path(cfg.out) / "folds.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 

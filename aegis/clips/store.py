@@ -189,7 +189,7 @@ def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) ->
         writer = csv.writer(f)
         writer.writerow(CLIP_COLUMNS)
         writer.writerows((*row, int(start), len(clip)) for row, start, clip in zip(rows, starts, clips, strict=True))
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def _meta(sources: Sequence[str], model: OnnxModel, context_model: OnnxModel | None,

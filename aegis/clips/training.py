@@ -85,7 +85,7 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
             torch.save(network.state_dict(), out / "best.pt")
     network.load_state_dict(torch.load(out / "best.pt"))
     report = _report(network, fixed, labels, test_idx, meta["classes"]) if len(test_idx) else {}
-    (out / "test_report.json").write_text(json.dumps(report, indent=2))
+    (out / "test_report.json").write_text(json.dumps(report, indent=2) + "\n")
     export_clip_model(network, out / "model.onnx", meta, tuple(fixed.shape[1:]))
     return {"best_val_acc": best[0], "best_epoch": best[1], "test_acc": report.get("accuracy"),
             "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}

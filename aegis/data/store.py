@@ -50,7 +50,7 @@ def write_store(out: str | Path, windows: np.ndarray, rows: list[dict], meta: di
     os.replace(tmp, out / "index.csv")
     meta = {**meta, "count": len(rows), "window": list(windows.shape[1:]), "sha256": _digest(windows)}
     tmp = out / "meta.partial.json"
-    tmp.write_text(json.dumps(meta, indent=2))
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
     os.replace(tmp, out / "meta.json")
     return out
 
