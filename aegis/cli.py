@@ -169,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="ONNX file to write")
     p.add_argument("--crop", choices=MARGINS, help="record this crop margin instead of the run's (the framing of "
                                                    "its training faces; see benchmarks/framing.py)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="fit a temperature on the run's validation windows and put it in the graph and metadata")
+    p.add_argument("--flip-tta", action="store_true",
+                   help="average each window's probabilities with its mirror image's inside the graph (2x the cost)")
     p.set_defaults(handler=run_export)
 
     p = sub.add_parser("evaluate", help="accuracy, F1, UAR and confusion matrix of a frame or clip model on window or "
@@ -350,7 +354,14 @@ def run_live(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
-    from aegis.evaluate import default_model_for, evaluate_source, evaluate_store, plot_confusion, plot_curves
+    from aegis.evaluate import (
+        default_model_for,
+        evaluate_source,
+        evaluate_store,
+        plot_confusion,
+        plot_curves,
+        plot_reliability,
+    )
     from aegis.runtime.onnx import OnnxModel
 
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
@@ -380,6 +391,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
     for name, row in report["per_class"].items():
         print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if "calibration" in report:
+        print(f"expected calibration error {report['calibration']['ece']:.4f}")
     if "pipeline_accuracy" in report:
         print(f"pipeline accuracy {report['pipeline_accuracy']:.4f} (detect, crop '{report['crop']}', classify); "
               f"no face found in {report['no_face']}")
@@ -397,6 +410,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"skipped (labels the model does not have): {report['skipped_labels']}")
     if args.plots:
         print(plot_confusion(report, args.plots / "confusion.png"))
+        if "calibration" in report:
+            print(plot_reliability(report, args.plots / "reliability.png"))
         if args.log:
             print(plot_curves(args.log, args.plots / "curves.png"))
     return 0
@@ -471,7 +486,12 @@ def run_export(args: argparse.Namespace) -> int:
     _require_torch("export")
     from aegis.export import export_checkpoint
 
-    print(export_checkpoint(args.run, args.out, crop=args.crop))
+    path, report = export_checkpoint(args.run, args.out, crop=args.crop, calibrate=args.calibrate,
+                                     flip_tta=args.flip_tta)
+    if "temperature" in report:
+        print(f"temperature {report['temperature']:.3f} on {report['val_windows']} validation windows: expected "
+              f"calibration error {report['ece_before']:.4f} -> {report['ece_after']:.4f}")
+    print(path)
     return 0
 
 

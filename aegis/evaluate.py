@@ -19,7 +19,7 @@ from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face
 from aegis.faces.detect import Detector, HaarDetector
-from aegis.metrics import classification_report, confusion_matrix
+from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
@@ -70,14 +70,15 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
     lookup = {c: i for i, c in enumerate(model.classes)}
     keep = np.array([label in lookup for label in store.labels])
     idx = np.flatnonzero(keep)
-    preds = []
+    probs = []
     for start in progress(range(0, len(idx), batch), desc="evaluate"):
         windows = np.asarray(store.windows[idx[start:start + batch]], np.float32) / 255.0
-        preds.append(model(_fit_length(windows, model.info.frames)).argmax(1))
+        probs.append(model(_fit_length(windows, model.info.frames)))
     y_true = [lookup[store.labels[i]] for i in idx]
-    report = classification_report(confusion_matrix(y_true, np.concatenate(preds) if preds else [], len(lookup)),
-                                    model.classes)
-    return {**report, "skipped_labels": _count(np.array(store.labels)[~keep])}
+    probs = np.concatenate(probs) if probs else np.empty((0, len(lookup)))
+    report = classification_report(confusion_matrix(y_true, probs.argmax(1), len(lookup)), model.classes)
+    skipped = _count(np.array(store.labels)[~keep])
+    return {**report, "calibration": reliability(probs, y_true), "skipped_labels": skipped}
 
 
 def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, flip: bool = False,
@@ -117,10 +118,12 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
     for start in progress(range(0, len(crops), batch), desc="evaluate"):
         stills = np.stack(crops[start:start + batch])[:, None].astype(np.float32) / 255.0
         probs.append(predict_stills(model, stills, flip))
-    y_pred = np.concatenate(probs).argmax(1) if probs else np.empty(0, int)
+    probs = np.concatenate(probs) if probs else np.empty((0, len(lookup)))
+    y_pred = probs.argmax(1)
     y_true = [lookup[item.label] for item in kept]
     report = classification_report(confusion_matrix(y_true, y_pred, len(lookup)), model.classes)
-    report.update(skipped_labels=dict(scan.unknown_labels), unreadable=unreadable, flip_tta=flip)
+    report.update(calibration=reliability(probs, y_true), skipped_labels=dict(scan.unknown_labels),
+                  unreadable=unreadable, flip_tta=flip or model.info.flip_tta, temperature=model.info.temperature)
     if detector is not None:
         total = len(kept) + len(no_face)
         report.update(pipeline_accuracy=float(np.trace(report["confusion"])) / total if total else 0.0,
@@ -249,6 +252,34 @@ def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:
     cv2.putText(img, "true \\ predicted", (4, 30), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, f"accuracy {report['accuracy']:.1%}  UAR {report['uar']:.1%}  n={report['n']}",
                 (margin, img.shape[0] - 10), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img)
+    return path
+
+
+def plot_reliability(report: dict, path: str | Path, size: int = 420) -> Path:
+    """Reliability diagram as a PNG: accuracy against confidence per bin (bars), the diagonal, and the ECE."""
+    bins = report["calibration"]["bins"]
+    margin, plot = 50, size - 80
+    img = np.full((size, size, 3), 255, np.uint8)
+    x0, y0 = margin, margin + plot  # origin at the bottom left
+    cv2.rectangle(img, (x0, margin), (x0 + plot, y0), (180, 180, 180), 1)
+    total = max(sum(b["n"] for b in bins), 1)
+    for b in bins:
+        if not b["n"]:
+            continue
+        left, right = x0 + int(b["lo"] * plot), x0 + int(b["hi"] * plot)
+        cv2.rectangle(img, (left + 1, y0 - int(b["accuracy"] * plot)), (right - 1, y0), (200, 120, 40), -1)
+        cv2.rectangle(img, (left + 1, y0 - int(b["confidence"] * plot)), (right - 1, y0), (40, 40, 220), 1)
+        share = int(6 + 60 * b["n"] / total)  # sample share as a grey tick under the axis
+        cv2.line(img, ((left + right) // 2, y0 + 4), ((left + right) // 2, y0 + 4 + share // 6), (120, 120, 120), 2)
+    cv2.line(img, (x0, y0), (x0 + plot, margin), (0, 0, 0), 1, cv2.LINE_AA)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(img, f"reliability  ECE {report['calibration']['ece']:.3f}  n={report['n']}", (x0, 30), font, 0.5,
+                (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "confidence (blue bars: accuracy, red: mean confidence)", (8, size - 8), font, 0.38, (0, 0, 0), 1,
+                cv2.LINE_AA)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), img)

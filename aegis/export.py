@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
 from torch import nn
@@ -16,18 +18,23 @@ from aegis.models.registry import create_model
 
 
 class ExportedModel(nn.Module):
-    """What the ONNX file computes: the network, then softmax probabilities and the embedding.
+    """What the ONNX file computes: the network, then softmax(logits / temperature) and the embedding.
 
-    The embedding is the penultimate features, averaged over space (and time) when they are maps.
+    The embedding is the penultimate features, averaged over space (and time) when they are maps. With
+    flip, the probabilities are the mean of the window's and its mirror image's (the embedding is the
+    window's own).
     """
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, temperature: float = 1.0, flip: bool = False) -> None:
         super().__init__()
-        self.model = model
+        self.model, self.temperature, self.flip = model, temperature, flip
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.model.forward_features(x)
-        probs = torch.softmax(self.model.forward_head(features), dim=-1)
+        probs = torch.softmax(self.model.forward_head(features) / self.temperature, dim=-1)
+        if self.flip:
+            mirrored = self.model(torch.flip(x, dims=[-1]))
+            probs = (probs + torch.softmax(mirrored / self.temperature, dim=-1)) / 2
         return probs, features.flatten(2).mean(-1) if features.dim() > 2 else features
 
 
@@ -37,7 +44,7 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = info.input_size
     shape = (1, 1, info.frames, h, w) if info.layout == "video" else (1, info.frames, h, w)
-    wrapped = ExportedModel(model).eval()
+    wrapped = ExportedModel(model, info.temperature, info.flip_tta).eval()
     tmp = path.with_name(path.name + ".partial")
     with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
         warnings.simplefilter("ignore")
@@ -52,8 +59,14 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int 
     return path
 
 
-def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None = None) -> Path:
-    """Export a checkpoint written by `aegis train` (best.pt, or a run folder); `crop` overrides its margin."""
+def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None = None, calibrate: bool = False,
+                      flip_tta: bool = False) -> tuple[Path, dict]:
+    """Export a checkpoint written by `aegis train` (best.pt, or a run folder); returns the path and a report.
+
+    `crop` overrides the recorded margin. `calibrate` fits a temperature on the run's validation windows
+    (those that chose its epoch, never trained on) and reports the calibration error there before and
+    after. `flip_tta` puts mirror-image test-time augmentation into the graph.
+    """
     ckpt_path = Path(ckpt_path)
     if ckpt_path.is_dir():
         ckpt_path = ckpt_path / "best.pt"
@@ -64,4 +77,23 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None =
                         "input_size": tuple(ckpt["info"]["input_size"]), "crop": crop or ckpt["info"]["crop"]})
     model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
     model.load_state_dict(ckpt["model"])
-    return export_onnx(model, info, out)
+    report: dict = {"flip_tta": flip_tta}
+    if calibrate:
+        from aegis.metrics import fit_temperature, reliability
+        from aegis.train import validation_logits
+
+        views, labels = validation_logits(model, ckpt, flip_tta)
+        temperature = fit_temperature(views, labels)
+        report.update(temperature=temperature, val_windows=len(labels),
+                      ece_before=reliability(_mean_softmax(views, 1.0), labels)["ece"],
+                      ece_after=reliability(_mean_softmax(views, temperature), labels)["ece"])
+        info = replace(info, temperature=temperature)
+    info = replace(info, flip_tta=flip_tta)
+    return export_onnx(model, info, out), report
+
+
+def _mean_softmax(views: np.ndarray, temperature: float) -> np.ndarray:
+    """(N, C) mean over (V, N, C) logit views of softmax(view / temperature)."""
+    z = views / temperature
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return (z / z.sum(-1, keepdims=True)).mean(0)

@@ -21,8 +21,10 @@ class ModelInfo:
         layout: "stack" feeds (B, t, H, W); "video" feeds (B, 1, t, H, W).
         mean: subtracted from crops in 0..1.
         std: crops are divided by it after the mean is subtracted.
-        crop: the box margin the model was trained with ("bigfacex", "faceparty" or "person").
+        crop: the box margin the model was trained with ("bigfacex", "faceparty", "none" or "person").
         training: free text on the data and run that produced the weights.
+        temperature: the calibration temperature; the graph already outputs softmax(logits / temperature).
+        flip_tta: the graph already averages each window's probabilities with its mirror image's.
     """
 
     name: str
@@ -34,11 +36,13 @@ class ModelInfo:
     std: float = 0.5
     crop: str = "bigfacex"
     training: dict = field(default_factory=dict)
+    temperature: float = 1.0
+    flip_tta: bool = False
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout {self.layout!r} is not one of {LAYOUTS}")
-        if self.frames < 1 or not self.classes or self.std <= 0:
+        if self.frames < 1 or not self.classes or self.std <= 0 or self.temperature <= 0:
             raise ValueError(f"invalid model metadata: frames={self.frames}, classes={self.classes}, std={self.std}")
 
     def to_json(self) -> str:

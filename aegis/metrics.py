@@ -42,3 +42,51 @@ def classification_report(confusion: np.ndarray, classes: Sequence[str]) -> dict
         "classes": list(classes),
         "n": n,
     }
+
+
+def reliability(probs: np.ndarray, labels: Sequence[int], bins: int = 15) -> dict:
+    """Expected calibration error and the reliability table (confidence bins of equal width).
+
+    Returns:
+        {"ece": float, "bins": [{"lo", "hi", "n", "confidence", "accuracy"}, ...]} over the top-1 predictions.
+    """
+    probs, labels = np.asarray(probs, np.float64), np.asarray(labels)
+    confidence, correct = probs.max(1), probs.argmax(1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    rows, ece = [], 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (confidence > lo) & (confidence <= hi) if lo > 0 else (confidence <= hi)
+        n = int(inside.sum())
+        conf = float(confidence[inside].mean()) if n else 0.0
+        acc = float(correct[inside].mean()) if n else 0.0
+        ece += n / max(len(labels), 1) * abs(acc - conf)
+        rows.append({"lo": float(lo), "hi": float(hi), "n": n, "confidence": conf, "accuracy": acc})
+    return {"ece": float(ece), "bins": rows}
+
+
+def fit_temperature(logits: np.ndarray, labels: Sequence[int]) -> float:
+    """The temperature T > 0 that minimises the negative log-likelihood of softmax(logits / T) (golden section).
+
+    Args:
+        logits: (N, C), or (V, N, C) for V views of each item (e.g. a crop and its mirror) whose
+            probabilities are averaged, as test-time augmentation does.
+        labels: (N,) class indices.
+    """
+    logits, labels = np.asarray(logits, np.float64), np.asarray(labels)
+    views = logits[None] if logits.ndim == 2 else logits
+
+    def nll(log_t: float) -> float:
+        z = views / np.exp(log_t)
+        z = np.exp(z - z.max(2, keepdims=True))
+        probs = (z / z.sum(2, keepdims=True)).mean(0)
+        return float(-np.log(probs[np.arange(len(labels)), labels] + 1e-12).mean())
+
+    lo, hi = np.log(0.05), np.log(20.0)
+    ratio = (np.sqrt(5) - 1) / 2
+    for _ in range(80):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if nll(a) < nll(b):
+            hi = b
+        else:
+            lo = a
+    return float(np.exp((lo + hi) / 2))

@@ -239,6 +239,23 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     return result
 
 
+def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The (V, N, C) logits of a run's validation windows (V = 2 with their mirror images) and their labels."""
+    cfg = TrainConfig(**{**ckpt["config"], "holdout": tuple(ckpt["config"]["holdout"])})
+    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
+                        "input_size": tuple(ckpt["info"]["input_size"])})
+    store = load_store(cfg.data)
+    _, val_idx, _, val_store = _split(cfg, store)
+    if not len(val_idx):
+        raise AegisError(f"{cfg.out}: the run has no validation windows to calibrate on")
+    labels = _label_array(val_store, info.classes)[np.sort(val_idx)]
+    views = [window_logits(model, val_store.windows, np.sort(val_idx), info)]
+    if flip:
+        views.append(window_logits(model, np.ascontiguousarray(val_store.windows[np.sort(val_idx)][..., ::-1]),
+                                   np.arange(len(val_idx)), info))
+    return torch.stack(views).numpy(), labels
+
+
 def init_from(model: nn.Module, source: str) -> tuple[int, int]:
     """Copy the tensors of a run (its best.pt) or checkpoint whose names and shapes match; (copied, total)."""
     path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)

@@ -67,7 +67,7 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     assert result["epochs"] == 2
     with open(tmp_path / "run" / "log.csv") as f:
         assert len(list(csv.DictReader(f))) == 2
-    model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx"))
+    model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx")[0])
     assert model.info.name == "timeconvnet-minixception" and model.info.training["data"] == str(data)
     assert model.info.crop == "person"  # the store's crop margin travels with the model
     assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
@@ -241,3 +241,21 @@ def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path
         init_from(model, str(tmp_path / "missing"))
     with pytest.raises(AegisError, match="none of its tensors fits"):
         init_from(create_model("minixception-2d", num_classes=8, frames=1), str(tmp_path / "a"))
+
+
+def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(tmp_path):
+    from aegis.export import export_checkpoint
+
+    data = _store(tmp_path / "store")
+    train(TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=2, batch=16,
+                      threads=1))
+    plain = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "a.onnx")[0])
+    path, report = export_checkpoint(tmp_path / "run", tmp_path / "b.onnx", calibrate=True, flip_tta=True)
+    model = OnnxModel(path)
+    assert model.info.flip_tta and model.info.temperature == report["temperature"] > 0
+    assert plain.info.temperature == 1.0 and not plain.info.flip_tta
+    assert report["val_windows"] > 0 and 0 <= report["ece_after"] <= 1 and 0 <= report["ece_before"] <= 1
+    x = np.random.default_rng(0).random((3, 1, 48, 48), dtype=np.float32)
+    np.testing.assert_allclose(model(x), model(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)  # mirror-symmetric
+    assert not np.allclose(plain(x), plain(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)
+    np.testing.assert_allclose(model(x).sum(1), 1.0, atol=1e-5)
