@@ -38,6 +38,15 @@ def canonical_label(name: str, contempt: bool = False) -> str:
     return label
 
 
+def is_label(name: str) -> bool:
+    """Whether a name spells a class AEGIS knows (any spelling, contempt included)."""
+    try:
+        canonical_label(name, contempt=True)
+    except ValueError:
+        return False
+    return True
+
+
 def ckplus_label(code: float | str, contempt: bool = False) -> str:
     """Map a CK+ emotion code (an int, a float such as 3.0000000e+00, or its text) to a class name."""
     value = float(code)

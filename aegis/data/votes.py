@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.errors import AegisError
-from aegis.labels import canonical_label
+from aegis.labels import canonical_label, is_label
 
 NON_EMOTIONS = ("unknown", "NF")
 
@@ -71,8 +71,8 @@ def load_votes(path: str | Path) -> Votes:
         fields = reader.fieldnames or []
         if "file" not in fields:
             raise AegisError(f"{path}: a votes CSV needs a 'file' column, got {fields}")
-        columns = [c for c in fields if c in NON_EMOTIONS or _is_emotion(c)]
-        if not any(_is_emotion(c) for c in columns):
+        columns = [c for c in fields if c in NON_EMOTIONS or is_label(c)]
+        if not any(is_label(c) for c in columns):
             raise AegisError(f"{path}: no emotion vote columns among {fields}")
         categories = tuple(c if c in NON_EMOTIONS else canonical_label(c, contempt=True) for c in columns)
         counts = {}
@@ -82,12 +82,3 @@ def load_votes(path: str | Path) -> Votes:
             except (TypeError, ValueError) as exc:
                 raise AegisError(f"{path}:{line}: vote counts must be numbers ({exc})") from exc
     return Votes(categories, counts)
-
-
-def _is_emotion(name: str) -> bool:
-    """Whether a column name spells an expression class."""
-    try:
-        canonical_label(name, contempt=True)
-    except ValueError:
-        return False
-    return True

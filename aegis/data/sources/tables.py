@@ -9,7 +9,7 @@ from pathlib import Path
 from aegis.data.images import IMAGE_SUFFIXES
 from aegis.data.sources import SourceReport, Video, register_source
 from aegis.errors import AegisError
-from aegis.labels import canonical_label
+from aegis.labels import canonical_label, is_label
 from aegis.sources import VIDEO_SUFFIXES
 
 _SUBJECT_COLUMNS = ("subject", "speaker", "actor", "participant", "person", "subject_id")
@@ -53,22 +53,13 @@ def _pick_columns(rows: list[dict[str, str]], clips: dict) -> tuple[str, str]:
         return sum(Path(r.get(col, "")).stem in clips for r in rows)
 
     def label_hits(col: str) -> int:
-        return sum(_known(r.get(col, "")) for r in rows)
+        return sum(is_label(r.get(col, "")) for r in rows)
 
     name_col = max(columns, key=clip_hits, default=None)
     label_col = max((c for c in columns if c != name_col), key=label_hits, default=None)
     if name_col is None or label_col is None or not clip_hits(name_col) or not label_hits(label_col):
         raise AegisError(f"cannot tell which label-table columns hold clip names and labels (columns: {columns})")
     return name_col, label_col
-
-
-def _known(text: str) -> bool:
-    """True for a label spelling AEGIS knows."""
-    try:
-        canonical_label(text, contempt=True)
-    except ValueError:
-        return False
-    return True
 
 
 def _scan_table(root: Path, contempt: bool) -> tuple[list[Video], SourceReport]:
