@@ -21,7 +21,7 @@ demo: $(VENV)/.runtime
 	$(VENV)/bin/aegis analyze "$(VIDEO)" --out "$(OUT)"
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check aegis tests benchmarks
+	$(VENV)/bin/ruff check aegis tests benchmarks scripts
 
 test: lint
 	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected" && rc=0; exit $$rc

@@ -53,7 +53,8 @@ def videos(out: Path, manifest: dict) -> None:
         whole.unlink()
         write_video(out / f"zero-frames{suffix}", [], codec)
         manifest.update({f"empty{suffix}": "0 bytes", f"text{suffix}": "text with a video suffix",
-                         f"random{suffix}": "4 KiB of random bytes", f"truncated{suffix}": "a third of a 12-frame video",
+                         f"random{suffix}": "4 KiB of random bytes",
+                         f"truncated{suffix}": "a third of a 12-frame video",
                          f"zero-frames{suffix}": "a container written with no frame"})
     gif = [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)) for f in frames]
     gif[0].save(out / "whole.gif", save_all=True, append_images=gif[1:], duration=100)
