@@ -257,13 +257,21 @@ def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple
 
 
 def init_from(model: nn.Module, source: str) -> tuple[int, int]:
-    """Copy the tensors of a run (its best.pt) or checkpoint whose names and shapes match; (copied, total)."""
+    """Copy the tensors of a run (its best.pt) or checkpoint whose names and shapes match; (copied, total).
+
+    A conv weight that differs only in its input channels, from one to t (a single-frame stem into a
+    TimeConvNet's encoding layer), is inflated: the filter is spread evenly over the t frames, so a window
+    of t equal frames gives exactly what the single-frame network gave for that frame.
+    """
     path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)
     if not path.is_file():
         raise AegisError(f"--init {source}: no checkpoint there (a run folder with best.pt, or a .pt file)")
     weights = torch.load(path, weights_only=False, map_location="cpu")["model"]
     own = model.state_dict()
     matched = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    matched |= {k: v.repeat(1, own[k].shape[1], 1, 1) / own[k].shape[1] for k, v in weights.items()
+                if k in own and k not in matched and v.ndim == 4 and v.shape[1] == 1
+                and own[k].shape[:1] + own[k].shape[2:] == v.shape[:1] + v.shape[2:]}
     if not any(v.ndim for v in matched.values()):  # counters such as num_batches_tracked fit anything
         raise AegisError(f"--init {source}: none of its tensors fits this network")
     model.load_state_dict(matched, strict=False)

@@ -259,3 +259,20 @@ def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(
     np.testing.assert_allclose(model(x), model(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)  # mirror-symmetric
     assert not np.allclose(plain(x), plain(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)
     np.testing.assert_allclose(model(x).sum(1), 1.0, atol=1e-5)
+
+
+def test_init_inflates_a_single_frame_stem_into_a_timeconvnet(tmp_path):
+    from aegis.models import create_model
+    from aegis.train import init_from
+
+    torch.manual_seed(0)
+    static = create_model("emotionnet-nano-a").eval()
+    torch.save({"model": static.state_dict()}, tmp_path / "static.pt")
+    temporal = create_model("timeconvnet-nano-a", frames=5).eval()
+    copied, total = init_from(temporal, str(tmp_path / "static.pt"))
+    assert copied == total
+    still = torch.rand(2, 1, 48, 48)
+    with torch.no_grad():
+        torch.testing.assert_close(temporal(still.repeat(1, 5, 1, 1)), static(still), atol=1e-5, rtol=1e-4)
+        moving = torch.rand(2, 5, 48, 48)  # the inflated stem starts out seeing the mean of the frames
+        torch.testing.assert_close(temporal(moving), static(moving.mean(1, keepdim=True)), atol=1e-5, rtol=1e-4)

@@ -94,6 +94,12 @@ def emotionnet_nano_a(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
     return EmotionNetNano(NANO_A, num_classes)
 
 
+@register_model("timeconvnet-nano-a")
+def timeconvnet_nano_a(num_classes: int = 7, frames: int = 5) -> EmotionNetNano:
+    """TimeConvNet on the Nano-A network: t crops as channels into its stem, the spatiotemporal encoding layer."""
+    return EmotionNetNano(NANO_A, num_classes, in_chans=frames)
+
+
 @register_model("emotionnet-nano-b", temporal=False)
 def emotionnet_nano_b(num_classes: int = 7, frames: int = 1) -> EmotionNetNano:
     """Nano-B-sized network (~136K params) on single 48x48 crops."""
