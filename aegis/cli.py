@@ -465,7 +465,7 @@ def run_train(args: argparse.Namespace) -> int:
         result = train_clip_model(cfg)
         test = "none (no test subjects)" if result["test_acc"] is None else f"{result['test_acc']:.4f}"
         print(f"{args.model}: best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}, "
-              f"test accuracy {test}; {args.out}/model.onnx")
+              f"test accuracy {test}; temperature {result['temperature']:.3f}; {args.out}/model.onnx")
         return 0
     from aegis.train import config_from_args, train, train_folds
 

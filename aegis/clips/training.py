@@ -19,7 +19,7 @@ from aegis.clips.nets import ClipLSTM3D, ClipPyramidMLP, Standardise
 from aegis.clips.runtime import CLIP_METADATA_KEY
 from aegis.clips.store import ClipStore, load_clip_store
 from aegis.errors import AegisError
-from aegis.metrics import classification_report, confusion_matrix
+from aegis.metrics import classification_report, confusion_matrix, fit_temperature, reliability
 from aegis.progress import progress
 from aegis.splits import split_indices
 
@@ -84,11 +84,31 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
             best = (acc, epoch + 1)
             torch.save(network.state_dict(), out / "best.pt")
     network.load_state_dict(torch.load(out / "best.pt"))
+    calibration = _calibrate(network, fixed, labels, val_idx)
+    meta["temperature"] = calibration["temperature"]
     report = _report(network, fixed, labels, test_idx, meta["classes"]) if len(test_idx) else {}
     (out / "test_report.json").write_text(json.dumps(report, indent=2) + "\n")
     export_clip_model(network, out / "model.onnx", meta, tuple(fixed.shape[1:]))
     return {"best_val_acc": best[0], "best_epoch": best[1], "test_acc": report.get("accuracy"),
-            "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}
+            "train": len(train_idx), "val": len(val_idx), "test": len(test_idx), **calibration}
+
+
+@torch.no_grad()
+def _calibrate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray) -> dict:
+    """The temperature fitted on the validation clips, with the calibration error there before and after."""
+    if not len(idx):
+        return {"temperature": 1.0}
+    model.eval()
+    logits, truth = model(x[idx]).numpy(), y[idx].numpy()
+    temperature = fit_temperature(logits, truth)
+    return {"temperature": temperature, "ece_before": reliability(_softmax(logits), truth)["ece"],
+            "ece_after": reliability(_softmax(logits / temperature), truth)["ece"]}
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    z = np.exp(logits - logits.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
 
 
 def _model_meta(cfg: ClipTrainConfig, store: ClipStore) -> dict:
@@ -130,9 +150,21 @@ def _report(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarray,
     return classification_report(confusion_matrix(y[idx].numpy(), preds, len(classes)), classes)
 
 
+class Temperature(nn.Module):
+    """Divides logits by a fixed temperature."""
+
+    def __init__(self, temperature: float) -> None:
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x / self.temperature
+
+
 def export_clip_model(model: nn.Module, path: Path, meta: dict, input_shape: tuple[int, ...]) -> Path:
-    """ONNX (input "features" (B, *input_shape), output "probs") with the metadata under CLIP_METADATA_KEY."""
-    wrapped = nn.Sequential(model, nn.Softmax(dim=-1)).eval()
+    """ONNX (input "features" (B, *input_shape), output "probs" = softmax(logits / meta's temperature)) with the
+    metadata under CLIP_METADATA_KEY."""
+    wrapped = nn.Sequential(model, Temperature(meta.get("temperature", 1.0)), nn.Softmax(dim=-1)).eval()
     tmp = path.with_name(path.name + ".partial")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -132,6 +132,7 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
         assert probs.shape == (3, 7)
         np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
         assert json.loads((runs[name] / "test_report.json").read_text())["n"] > 0
+        assert clip_model.meta["temperature"] > 0  # fitted on the validation clips, applied inside the graph
     assert ClipModel(runs["clip-pyramid"] / "model.onnx").meta["levels"] == [0, 1]
     assert ClipModel(runs["clip-lstm3d"] / "model.onnx").meta["k"] == 8
     assert main(["ensemble", "--runs", str(runs["clip-pyramid"]), str(runs["clip-lstm3d"]), "--data",
@@ -199,3 +200,20 @@ def test_lstm3d_forward_and_onnx_round_trip(tmp_path):
                       output_names=["logits"], dynamic_axes={"features": {0: "batch"}, "logits": {0: "batch"}})
     out = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"features": x.numpy()})[0]
     np.testing.assert_allclose(out, logits.numpy(), atol=1e-4)
+
+
+def test_clip_calibration_fits_the_validation_clips():
+    import torch
+
+    from aegis.clips.training import _calibrate
+
+    torch.manual_seed(0)
+    x = torch.randn(400, 4)
+    y = (x[:, 0] > 0).long()
+    overconfident = torch.nn.Linear(4, 2)
+    with torch.no_grad():
+        overconfident.weight[:] = torch.tensor([[-20.0, 0, 0, 0], [20.0, 0, 0, 0]])
+        overconfident.bias.zero_()
+        x[::4, 0] *= -1  # a quarter of the labels now disagree with the sign the model reads
+    result = _calibrate(overconfident, x, y, np.arange(400))
+    assert result["temperature"] > 2 and result["ece_after"] < result["ece_before"]
