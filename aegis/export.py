@@ -7,7 +7,6 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 from torch import nn
@@ -79,21 +78,15 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None =
     model.load_state_dict(ckpt["model"])
     report: dict = {"flip_tta": flip_tta}
     if calibrate:
-        from aegis.metrics import fit_temperature, reliability
+        from aegis.metrics import fit_temperature, reliability, softmax
         from aegis.train import validation_logits
 
         views, labels = validation_logits(model, ckpt, flip_tta)
         temperature = fit_temperature(views, labels)
         report.update(temperature=temperature, val_windows=len(labels),
-                      ece_before=reliability(_mean_softmax(views, 1.0), labels)["ece"],
-                      ece_after=reliability(_mean_softmax(views, temperature), labels)["ece"])
+                      ece_before=reliability(softmax(views).mean(0), labels)["ece"],
+                      ece_after=reliability(softmax(views, temperature).mean(0), labels)["ece"])
         info = replace(info, temperature=temperature)
     info = replace(info, flip_tta=flip_tta)
     return export_onnx(model, info, out), report
 
-
-def _mean_softmax(views: np.ndarray, temperature: float) -> np.ndarray:
-    """(N, C) mean over (V, N, C) logit views of softmax(view / temperature)."""
-    z = views / temperature
-    z = np.exp(z - z.max(-1, keepdims=True))
-    return (z / z.sum(-1, keepdims=True)).mean(0)

@@ -44,6 +44,13 @@ def classification_report(confusion: np.ndarray, classes: Sequence[str]) -> dict
     }
 
 
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of logits / temperature over the last axis."""
+    z = np.asarray(logits, np.float64) / temperature
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
 def reliability(probs: np.ndarray, labels: Sequence[int], bins: int = 15) -> dict:
     """Expected calibration error and the reliability table (confidence bins of equal width).
 
@@ -76,9 +83,7 @@ def fit_temperature(logits: np.ndarray, labels: Sequence[int]) -> float:
     views = logits[None] if logits.ndim == 2 else logits
 
     def nll(log_t: float) -> float:
-        z = views / np.exp(log_t)
-        z = np.exp(z - z.max(2, keepdims=True))
-        probs = (z / z.sum(2, keepdims=True)).mean(0)
+        probs = softmax(views, np.exp(log_t)).mean(0)
         return float(-np.log(probs[np.arange(len(labels)), labels] + 1e-12).mean())
 
     lo, hi = np.log(0.05), np.log(20.0)

@@ -19,7 +19,7 @@ from aegis.clips.nets import ClipLSTM3D, ClipPyramidMLP, Standardise
 from aegis.clips.runtime import CLIP_METADATA_KEY
 from aegis.clips.store import ClipStore, load_clip_store
 from aegis.errors import AegisError
-from aegis.metrics import classification_report, confusion_matrix, fit_temperature, reliability
+from aegis.metrics import classification_report, confusion_matrix, fit_temperature, reliability, softmax
 from aegis.progress import progress
 from aegis.splits import split_indices
 
@@ -101,14 +101,8 @@ def _calibrate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, idx: np.ndarr
     model.eval()
     logits, truth = model(x[idx]).numpy(), y[idx].numpy()
     temperature = fit_temperature(logits, truth)
-    return {"temperature": temperature, "ece_before": reliability(_softmax(logits), truth)["ece"],
-            "ece_after": reliability(_softmax(logits / temperature), truth)["ece"]}
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax."""
-    z = np.exp(logits - logits.max(1, keepdims=True))
-    return z / z.sum(1, keepdims=True)
+    return {"temperature": temperature, "ece_before": reliability(softmax(logits), truth)["ece"],
+            "ece_after": reliability(softmax(logits, temperature), truth)["ece"]}
 
 
 def _model_meta(cfg: ClipTrainConfig, store: ClipStore) -> dict:
