@@ -145,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=_positive_int, help="window length t")
     p.add_argument("--seed", type=int, help="seed of the split, initialisation and augmentation (default: 0)")
     p.add_argument("--threads", type=_positive_int, help="torch CPU threads (default: 2)")
-    p.add_argument("--votes", help="FER+-style votes CSV (file,<emotion>...,unknown,NF): soft targets from the "
-                                   "vote shares, matched to images by file stem")
+    p.add_argument("--votes", help="soft-target CSV, matched to images by file stem: FER+-style votes "
+                                   "(file,<emotion>...,unknown,NF) or the teacher probabilities of `aegis distill`")
     p.add_argument("--vote-weight", type=float, help="share of the target taken from the votes (default 1.0; the "
                                                      "rest is the image's own label)")
     p.add_argument("--label-smoothing", type=float, help="mix each target with the uniform distribution (default 0)")
@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=_positive_int, help="subject-independent k-fold (e.g. 10 for the CK+ protocol)")
     p.add_argument("--fold", type=int, help="train only this fold (0-based); default: every fold in turn")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from last.pt")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="where to train: auto takes a CUDA GPU when torch sees one (the recipe and the random "
+                        "draws are the same on either)")
     p.add_argument("--init", help="start from another run's weights (its folder or a checkpoint); layers that do "
                                   "not fit, e.g. the classifier of a run with other classes, start fresh")
     p.add_argument("--levels", type=int, nargs="+", help="clip-pyramid: pyramid levels (default 0 1 2 3)")
@@ -174,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flip-tta", action="store_true",
                    help="average each window's probabilities with its mirror image's inside the graph (2x the cost)")
     p.set_defaults(handler=run_export)
+
+    p = sub.add_parser("distill", help="write teacher soft targets (one run or an ensemble) for a store, to train "
+                                       "a student with `train --votes` (needs the train extra)")
+    p.add_argument("runs", nargs="+", help="teacher run folders (their best.pt) or checkpoints; their "
+                                           "probabilities are averaged")
+    p.add_argument("--data", required=True, help="the window store the student trains on")
+    p.add_argument("--out", required=True, help="CSV to write: file,<class>... (one row per image)")
+    p.add_argument("--temperature", type=float, default=2.0,
+                   help="soften each teacher's logits by this before the softmax")
+    p.add_argument("--no-flip", action="store_true", help="leave out the mirror images (default: averaged in)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where the teachers run")
+    p.set_defaults(handler=run_distill)
 
     p = sub.add_parser("evaluate", help="accuracy, F1, UAR and confusion matrix of a frame or clip model on window or "
                                         "clip stores, face crops (also FER+ majority, through the detector), raw CK+ "
@@ -471,11 +486,12 @@ def run_train(args: argparse.Namespace) -> int:
 
     values = {k: v for k, v in vars(args).items() if k not in ("folds", "fold")}
     if args.folds:
-        summary = train_folds(config_from_args(values), args.folds, args.fold, resume=args.resume)
+        summary = train_folds(config_from_args(values), args.folds, args.fold, resume=args.resume,
+                              device=args.device)
         print(f"{summary['folds']}-fold test accuracy {summary['mean_test_acc']:.4f} ± {summary['std_test_acc']:.4f} "
               f"(folds {summary['trained']})")
         return 0
-    result = train(config_from_args(values), resume=args.resume)
+    result = train(config_from_args(values), resume=args.resume, device=args.device)
     print(f"best validation accuracy {result['best_val_acc']:.4f} at epoch {result['best_epoch']}"
           + (f"; test accuracy {result['test_acc']:.4f}" if "test_acc" in result else ""))
     return 0
@@ -492,6 +508,17 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"temperature {report['temperature']:.3f} on {report['val_windows']} validation windows: expected "
               f"calibration error {report['ece_before']:.4f} -> {report['ece_after']:.4f}")
     print(path)
+    return 0
+
+
+def run_distill(args: argparse.Namespace) -> int:
+    """`aegis distill`: the teachers' softened, averaged probabilities over a store, as a --votes CSV."""
+    _require_torch("distill")
+    from aegis.distill import teacher_probs, write_targets
+
+    probs, classes, stems = teacher_probs(args.runs, args.data, args.temperature, not args.no_flip, args.device)
+    path = write_targets(args.out, probs, classes, stems)
+    print(f"{len(set(stems))} images, {len(args.runs)} teacher(s), temperature {args.temperature:g}: {path}")
     return 0
 
 

@@ -32,9 +32,10 @@ PAPER_MILESTONES = ((81, 1e-1), (121, 1e-2), (161, 1e-3), (181, 0.5e-3))  # (epo
 class TrainConfig:
     """Everything that defines a training run; saved in every checkpoint.
 
-    `votes` is a FER+-style votes CSV: windows whose image (the store's `video` column, a file stem) has
-    emotion votes train toward `vote_weight` x the vote shares + (1 - vote_weight) x their own label (the
-    FER+ paper's cross-entropy mode at 1.0); the others toward their label alone. `label_smoothing` mixes
+    `votes` is a FER+-style votes CSV, or a teacher's probabilities from `aegis distill` (distillation):
+    windows whose image (the store's `video` column, a file stem) has emotion votes train toward
+    `vote_weight` x the vote shares + (1 - vote_weight) x their own label (the FER+ paper's cross-entropy
+    mode at 1.0); the others toward their label alone. `label_smoothing` mixes
     every target with the uniform distribution. `erase` is the chance of random erasing per window and
     `mixup` the Beta(alpha, alpha) parameter of mixup (0: off). `holdout` is the (val, test) share of
     subjects when no --val store is given. `init` starts the network from another run's weights (its folder
@@ -98,6 +99,7 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
     Args:
         x: (B, t, H, W) windows in 0..1; the t frames are channels, so one affine grid moves them together.
+        generator: a CPU generator: the draws are the same whichever device x is on.
     """
     b = x.shape[0]
     angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(10)
@@ -106,7 +108,7 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     flip = torch.where(torch.rand(b, generator=generator) < 0.5, -1.0, 1.0)
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
-                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1).to(x.device)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
@@ -128,7 +130,7 @@ def random_erase(x: torch.Tensor, p: float, generator: torch.Generator) -> torch
             & ((cols[None] >= left[:, None]) & (cols[None] < (left + ew)[:, None]))[:, None, :])
     mask &= (torch.rand(b, generator=generator) < p)[:, None, None]
     noise = torch.rand(b, 1, h, w, generator=generator).expand_as(x)
-    return torch.where(mask[:, None], noise, x)
+    return torch.where(mask[:, None].to(x.device), noise.to(x.device), x)
 
 
 def mixup(x: torch.Tensor, target: torch.Tensor, alpha: float,
@@ -136,7 +138,7 @@ def mixup(x: torch.Tensor, target: torch.Tensor, alpha: float,
     """Mix each window and its target with another of the batch by one Beta(alpha, alpha) weight."""
     lam = float(torch.distributions.Beta(alpha, alpha).sample()) if alpha > 0 else 1.0
     lam = max(lam, 1 - lam)  # the window keeps the larger share, so its own label stays on top
-    perm = torch.randperm(len(x), generator=generator)
+    perm = torch.randperm(len(x), generator=generator).to(x.device)
     return lam * x + (1 - lam) * x[perm], lam * target + (1 - lam) * target[perm]
 
 
@@ -164,9 +166,26 @@ def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
     return x.unsqueeze(1) if info.layout == "video" else x
 
 
-def train(cfg: TrainConfig, resume: bool = False) -> dict:
-    """Run training; returns the best validation result. Writes log.csv, last.pt and best.pt under cfg.out."""
+def pick_device(name: str = "auto") -> torch.device:
+    """`auto` is CUDA when torch sees a GPU, else the CPU; `cuda` without a GPU raises AegisError."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise AegisError("--device cuda: torch sees no CUDA GPU here")
+    if name not in ("cpu", "cuda"):
+        raise AegisError(f"--device takes auto, cpu or cuda, got {name!r}")
+    return torch.device(name)
+
+
+def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
+    """Run training; returns the best validation result. Writes log.csv, last.pt and best.pt under cfg.out.
+
+    The device changes speed, not the recipe: every random draw comes from CPU generators, and checkpoints
+    hold CPU tensors, so a run started on a GPU resumes on a CPU and the other way round.
+    """
     torch.set_num_threads(cfg.threads)
+    dev = pick_device(device)
+    torch.backends.cudnn.benchmark = dev.type == "cuda"  # fixed input sizes: let cuDNN pick its fastest kernels
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     classes = class_names(cfg.contempt)
@@ -183,17 +202,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
                                "votes": cfg.votes, "vote_weight": cfg.vote_weight if cfg.votes else None,
                                "init": cfg.init})
     _seed_all(cfg.seed)
-    model = create_model(cfg.model, num_classes=len(classes), frames=info.frames)
+    model = create_model(cfg.model, num_classes=len(classes), frames=info.frames).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     state = {"epoch": 0, "best_acc": -1.0, "best_epoch": -1}
     if resume and (out / "last.pt").is_file():
-        ckpt = torch.load(out / "last.pt", weights_only=False)
+        ckpt = torch.load(out / "last.pt", weights_only=False, map_location=dev)
         if ckpt["config"] != asdict(cfg):
             raise AegisError(f"{out}/last.pt was made with another configuration; use a new --out or drop --resume")
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
-        torch.set_rng_state(ckpt["rng"])
+        torch.set_rng_state(ckpt["rng"].cpu())
     elif (out / "last.pt").is_file():
         raise AegisError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
     elif cfg.init:
@@ -218,7 +237,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
             f.write(f"{epoch + 1},{train_loss:.5f},{train_acc:.5f},{val_loss:.5f},{val_acc:.5f},{lr:.3g},"
                     f"{seconds:.1f}\n")
         state = {**state, "epoch": epoch + 1}
-        ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": asdict(cfg),
+        ckpt = {"model": _cpu(model.state_dict()), "optimizer": _cpu(optimizer.state_dict()), "config": asdict(cfg),
                 "info": asdict(info), "state": state, "rng": torch.get_rng_state()}
         if val_acc > state["best_acc"]:
             state.update(best_acc=val_acc, best_epoch=epoch + 1)
@@ -230,7 +249,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict:
     result = {"best_val_acc": state["best_acc"], "best_epoch": state["best_epoch"], "epochs": cfg.epochs,
               "train": len(train_idx), "val": len(val_idx), "test": len(test_idx)}
     if len(test_idx):
-        model.load_state_dict(torch.load(out / "best.pt", weights_only=False)["model"])
+        model.load_state_dict(torch.load(out / "best.pt", weights_only=False, map_location=dev)["model"])
         report = report_windows(model, store.windows, labels, test_idx, info)
         report["model"] = {"name": cfg.model, "run": str(out), "split": "folds" if cfg.folds else cfg.split}
         (out / "test_report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -281,9 +300,10 @@ def init_from(model: nn.Module, source: str) -> tuple[int, int]:
 @torch.no_grad()
 def window_logits(model: nn.Module, windows: np.ndarray, idx: np.ndarray, info: ModelInfo,
                   batch: int = 256) -> torch.Tensor:
-    """(len(idx), C) logits of the model for windows[idx], in the order of idx."""
+    """(len(idx), C) CPU logits of the model (on whichever device it is) for windows[idx], in the order of idx."""
     model.eval()
-    out = [model(model_input(torch.from_numpy(np.asarray(windows[idx[i:i + batch]], np.float32) / 255.0), info))
+    device = next(model.parameters()).device
+    out = [model(model_input(_batch(windows, idx[i:i + batch], info.frames, device), info)).float().cpu()
            for i in range(0, len(idx), batch)]
     return torch.cat(out) if out else torch.empty(0, len(info.classes))
 
@@ -306,13 +326,14 @@ def report_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, id
     return classification_report(confusion_matrix(labels[idx], preds, len(info.classes)), info.classes)
 
 
-def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: bool = False) -> dict:
+def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: bool = False,
+                device: str = "auto") -> dict:
     """Subject-independent k-fold: train fold `fold` (or every fold in turn) under cfg.out/fold{I}; mean ± std."""
     chosen = range(folds) if fold is None else [fold]
     results = []
     for i in chosen:
         sub = TrainConfig(**{**asdict(cfg), "folds": folds, "fold": i, "out": str(Path(cfg.out) / f"fold{i}")})
-        results.append(train(sub, resume=resume))
+        results.append(train(sub, resume=resume, device=device))
     accs = np.array([r["test_acc"] for r in results])
     summary = {"folds": folds, "trained": list(chosen), "test_acc": accs.tolist(),
                "mean_test_acc": float(accs.mean()), "std_test_acc": float(accs.std())}
@@ -326,13 +347,14 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.
                 mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train") -> tuple[float, float]:
     """One pass over `order` with augmentation toward (N, C) soft targets; returns mean loss and top-1 accuracy."""
     model.train()
-    total_loss, correct = 0.0, 0
+    device = next(model.parameters()).device
+    total_loss, correct = torch.zeros((), device=device), torch.zeros((), device=device, dtype=torch.long)
     for i in progress(range(0, len(order), batch), desc=desc):
         sel = np.sort(order[i:i + batch])
-        x = augment(torch.from_numpy(np.asarray(windows[sel], dtype=np.float32) / 255.0), generator)
+        x = augment(_batch(windows, sel, info.frames, device), generator)
         if erase > 0:
             x = random_erase(x, erase, generator)
-        target = torch.from_numpy(targets[sel])
+        target = torch.from_numpy(targets[sel]).to(device)
         if mixup_alpha > 0:
             x, target = mixup(x, target, mixup_alpha, generator)
         target = (1 - label_smoothing) * target + label_smoothing / target.shape[1]
@@ -341,9 +363,9 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(sel)
-        correct += (logits.argmax(1) == target.argmax(1)).sum().item()
-    return total_loss / len(order), correct / len(order)
+        total_loss += loss.detach() * len(sel)  # summed on the device: no sync per step
+        correct += (logits.argmax(1) == target.argmax(1)).sum()
+    return float(total_loss) / len(order), float(correct) / len(order)
 
 
 def _split(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, WindowStore]:
@@ -383,6 +405,23 @@ def _seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def _batch(windows: np.ndarray, sel: np.ndarray, frames: int, device: torch.device) -> torch.Tensor:
+    """windows[sel]'s last `frames` crops as float 0..1 on `device` (the only frames model_input keeps)."""
+    x = torch.from_numpy(np.asarray(windows[sel, -frames:]))
+    return x.to(device, non_blocking=True).float() / 255.0
+
+
+def _cpu(obj: object) -> object:
+    """A copy of a (nested) state dict with every tensor on the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_cpu(v) for v in obj]
+    return obj
 
 
 def _save(obj: dict, path: Path) -> None:

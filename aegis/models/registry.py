@@ -66,4 +66,4 @@ def create_model(name: str, num_classes: int = 7, frames: int = 5) -> nn.Module:
 
 def _import_families() -> None:
     """Import the model files so their decorators run."""
-    from aegis.models import emotionnet_nano, mini_xception, mobilenetv2, resnet20, video_resnet  # noqa: F401
+    from aegis.models import emotionnet_nano, mini_xception, mobilenetv2, resnet20, vgg, video_resnet  # noqa: F401

@@ -1,0 +1,70 @@
+"""Teacher soft targets: a run's (or an ensemble's) softened probabilities over a store, as a votes-style CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aegis.data.store import load_store
+from aegis.errors import AegisError
+from aegis.meta import ModelInfo
+from aegis.metrics import softmax
+from aegis.models.registry import create_model
+from aegis.train import pick_device, window_logits
+
+
+def load_run(run: str | Path, device: torch.device) -> tuple[torch.nn.Module, ModelInfo]:
+    """A training run's best network (in eval mode, on `device`) and its ModelInfo."""
+    path = Path(run) / "best.pt" if Path(run).is_dir() else Path(run)
+    if not path.is_file():
+        raise AegisError(f"{run}: no best.pt there (a run folder or a checkpoint)")
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
+                        "input_size": tuple(ckpt["info"]["input_size"])})
+    model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), info
+
+
+def teacher_probs(runs: list[str], data: str, temperature: float = 2.0, flip: bool = True,
+                  device: str = "auto") -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+    """(N, C) mean of the runs' softmax(logits / temperature) over a store's windows, with their mirror images.
+
+    Returns the probabilities, the class names and the store's image stems (one per window).
+    """
+    if temperature <= 0:
+        raise AegisError(f"--temperature must be > 0, got {temperature}")
+    store = load_store(data)
+    idx = np.arange(len(store))
+    dev = pick_device(device)
+    total, classes = None, None
+    for run in runs:
+        model, info = load_run(run, dev)
+        if classes not in (None, info.classes):
+            raise AegisError(f"{run}: classes {info.classes} differ from the other teachers' {classes}")
+        classes = info.classes
+        views = [store.windows] + ([store.windows[..., ::-1]] if flip else [])
+        for windows in views:
+            probs = softmax(window_logits(model, windows, idx, info).numpy(), temperature)
+            total = probs if total is None else total + probs
+    return total / (len(runs) * len(views)), classes, store.videos
+
+
+def write_targets(path: str | Path, probs: np.ndarray, classes: tuple[str, ...], stems: list[str]) -> Path:
+    """Write `file,<class>...` rows, one per image stem (windows of the same image averaged), for --votes."""
+    rows: dict[str, list[np.ndarray]] = {}
+    for stem, p in zip(stems, probs, strict=True):
+        rows.setdefault(stem, []).append(p)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".partial")
+    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", *classes])
+        for stem, ps in rows.items():
+            writer.writerow([stem, *(f"{v:.5f}" for v in np.mean(ps, axis=0))])
+    tmp.replace(path)
+    return path
