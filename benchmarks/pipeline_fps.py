@@ -1,6 +1,6 @@
 """Benchmark: end-to-end pipeline FPS at 640x480 with 1 and 3 real faces, on one thread, with stage shares.
 
-    python benchmarks/pipeline_fps.py [--model PATH] [--frames 300] [--detect-every 1]
+    python benchmarks/pipeline_fps.py [--model PATH] [--frames 300] [--detect-every 1] [--detector haar]
 
 Frames are built from the clips in ../shared/data/videos (decoding is not timed); detection, tracking,
 cropping, the model and the overlay are.
@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from aegis.faces.crop import to_grey
-from aegis.faces.detect import HaarDetector
+from aegis.faces.detect import DETECTORS, HaarDetector, make_detector
 from aegis.render.overlay import draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
@@ -51,9 +51,9 @@ def three_face_frames() -> list[np.ndarray]:
     return [np.hstack([c[k] for c in columns])[:, :640] for k in range(n)]
 
 
-def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: int) -> dict:
+def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: int, detector: str = "haar") -> dict:
     """Run `count` frames (the clip played back and forth) and time every stage."""
-    pipeline = FacePipeline(model, HaarDetector(), StreamSettings(detect_every=detect_every))
+    pipeline = FacePipeline(model, make_detector(detector), StreamSettings(detect_every=detect_every))
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
     stages = {"detect": 0.0, "track": 0.0, "crop": 0.0, "model": 0.0, "overlay": 0.0}
     faces = 0
@@ -78,13 +78,14 @@ def main() -> None:
     parser.add_argument("--model", help="ONNX model (default: the shipped default)")
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--detect-every", type=int, default=1)
+    parser.add_argument("--detector", choices=DETECTORS, default="haar")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     cv2.setNumThreads(1)
     model = OnnxModel(args.model, threads=1)
-    report = {"model": model.info.name, "detect_every": args.detect_every, "threads": 1,
-              "1 face": bench(model, one_face_frames(), args.frames, args.detect_every),
-              "3 faces": bench(model, three_face_frames(), args.frames, args.detect_every)}
+    report = {"model": model.info.name, "detector": args.detector, "detect_every": args.detect_every, "threads": 1,
+              "1 face": bench(model, one_face_frames(), args.frames, args.detect_every, args.detector),
+              "3 faces": bench(model, three_face_frames(), args.frames, args.detect_every, args.detector)}
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -19,7 +19,7 @@ from aegis.data.sources import Video, read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.detect import Detector, named_detector
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline
@@ -99,15 +99,16 @@ def video_frames(video: Video, model: OnnxModel, detector: Detector, context_mod
     return face_frames(main_face(video, model, detector, context_model, settings), model, context_model)
 
 
-def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | None = None,
+def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | str = "haar",
                      context_model: OnnxModel | None = None,
                      workers: int = 1) -> Path:
     """Write out/frames.npy (sum of T, F), out/index.csv and out/meta.json.
 
     Sources: `store=PATH` (each window of a window store is a clip) or a video dataset `KIND=PATH`, whose
-    clips are tracked and reduced to their main face, `workers` videos at a time. Video clips are cached in
-    out/cache under a hash of their content and of the models, so a killed build resumes, a moved dataset
-    still hits the cache and another model's features are never reused.
+    clips are tracked and reduced to their main face, `workers` videos at a time, by `detector` (a name, which
+    each worker process turns into its own, or a detector object). Video clips are cached in out/cache under
+    a hash of their content, the models and the detector, so a killed build resumes, a moved dataset still
+    hits the cache and another model's or detector's features are never reused.
     """
     out = Path(out)
     (out / "cache").mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, 
             unknown = f"; unknown labels {dict(report.unknown_labels)}" if report.unknown_labels else ""
             raise AegisError(f"no labelled videos in {source}{unknown}")
         skipped += report.skipped
-        caches = [out / "cache" / f"{_clip_key(v, model, context_model)}.npy" for v in videos]
+        caches = [out / "cache" / f"{_clip_key(v, model, context_model, detector)}.npy" for v in videos]
         jobs = [(v, c, model.path, context_model and context_model.path, detector)
                 for v, c in zip(videos, caches, strict=True) if not c.exists()]
         reasons = dict(_run_jobs(jobs, workers, kind))
@@ -165,11 +166,12 @@ def _run_jobs(jobs: list[tuple], workers: int, desc: str) -> list[tuple[str, str
     return [_cache_clip(job) for job in progress(jobs, desc=f"clip features {desc}")]
 
 
-def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | None]) -> tuple[str, str | None]:
+def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | str]) -> tuple[str, str | None]:
     """Compute one video's per-frame features into its cache file; the reason when there are none."""
     video, cache, model_path, context_path, detector = job
     try:
-        frames = video_frames(video, cached_model(model_path), detector or HaarDetector(),
+        frames = video_frames(video, cached_model(model_path),
+                              named_detector(detector) if isinstance(detector, str) else detector,
                               cached_model(context_path) if context_path else None)
     except AegisError as exc:
         return video.video_id, str(exc)
@@ -207,8 +209,8 @@ def _model_name(model: OnnxModel) -> str:
     return model.path.stem if model.path.parent == WEIGHTS_DIR else str(model.path)
 
 
-def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None) -> str:
-    """A cache key from the contents of the clip's files and of the feature and context models."""
+def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None, detector: Detector | str) -> str:
+    """A cache key from the contents of the clip's files, of the feature and context models and the detector."""
     files = [video.frames] if isinstance(video.frames, Path) else list(video.frames)
     digest = hashlib.sha1()
     for path in [*files, model.path, *([context_model.path] if context_model else [])]:
@@ -216,4 +218,5 @@ def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None) -
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
         digest.update(b"\0")
+    digest.update((detector if isinstance(detector, str) else type(detector).__name__).encode())
     return digest.hexdigest()[:20]

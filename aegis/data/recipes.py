@@ -23,8 +23,8 @@ from aegis.data.sources import Video, read_frames, scan_source, source_defaults
 from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
-from aegis.faces.crop import MARGINS, crop_face, to_grey
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
+from aegis.faces.detect import Detector, named_detector
 from aegis.progress import progress
 from aegis.runtime.onnx import cached_model
 
@@ -47,6 +47,7 @@ class RecipeSettings:
             neutral window.
         margin: the crop margin (None: the recipe's own, faceparty or bigfacex); "person" cuts person regions,
             the training windows of a context CNN for clip models.
+        detector: the face detector's name (`make_detector`); each worker process makes its own.
     """
 
     recipe: str = "bigfacex"
@@ -57,6 +58,7 @@ class RecipeSettings:
     peaks: int = 3
     neutral: bool = False
     margin: str | None = None
+    detector: str = "haar"
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
@@ -93,8 +95,9 @@ def face_crops(video: Video, detector: Detector, margins: tuple[str, ...],
         if not faces:
             crops.append(None)
             continue
-        box = max(faces, key=lambda d: d.box[2] * d.box[3]).box
-        crops.append({m: np.round(crop_face(grey, box, size, m) * 255).astype(np.uint8) for m in margins})
+        face = max(faces, key=lambda d: d.box[2] * d.box[3])
+        roll = eye_roll(face.landmarks)
+        crops.append({m: np.round(crop_face(grey, face.box, size, m, roll) * 255).astype(np.uint8) for m in margins})
     return crops
 
 
@@ -124,7 +127,8 @@ def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
     margin = job.settings.crop_margin
     margins = (margin, cached_model(job.settings.static_model).info.crop) if job.settings.static_model else (margin,)
     try:
-        crops = face_crops(job.video, detector or HaarDetector(), tuple(dict.fromkeys(margins)))
+        crops = face_crops(job.video, detector or named_detector(job.settings.detector),
+                           tuple(dict.fromkeys(margins)))
     except AegisError as exc:
         crops, info["error"] = [], str(exc)
     t = job.settings.window

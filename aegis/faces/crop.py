@@ -58,9 +58,33 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, code)
 
 
-def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigfacex") -> np.ndarray:
-    """Cut the adjusted box out of a grey frame and resize it to (size, size) float32 in 0..1."""
-    x, y, w, h = adjust_box(box, margin, grey.shape)
-    patch = grey[y:y + h, x:x + w]
-    interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
-    return cv2.resize(patch, (size, size), interpolation=interp).astype(np.float32) / 255.0
+def eye_roll(landmarks: tuple[tuple[float, float], ...] | None) -> float:
+    """The in-plane tilt of the eye line in degrees (landmarks start with the left and right eye); 0 without."""
+    if not landmarks:
+        return 0.0
+    (lx, ly), (rx, ry) = landmarks[0], landmarks[1]
+    return float(np.degrees(np.arctan2(ry - ly, rx - lx)))
+
+
+def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigfacex", roll: float = 0.0) -> np.ndarray:
+    """Cut the adjusted box out of a grey frame and resize it to (size, size) float32 in 0..1.
+
+    A `roll` (degrees, `eye_roll`) turns the frame about the box's centre first, so a tilted face's eye line
+    comes out level; the box is then cut from the turned frame (its border pixels repeat where it leaves the
+    frame).
+    """
+    if abs(roll) < 0.5:
+        x, y, w, h = adjust_box(box, margin, grey.shape)
+        patch = grey[y:y + h, x:x + w]
+        interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
+        return cv2.resize(patch, (size, size), interpolation=interp).astype(np.float32) / 255.0
+    x, y, w, h = adjust_box(box, margin, (10 ** 9, 10 ** 9))  # unclipped: the turned frame is padded instead
+    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), roll, 1.0)
+    fit = np.array([[size / w, 0, -x * size / w], [0, size / h, -y * size / h]])
+    matrix = fit @ np.vstack([turn, [0, 0, 1]])
+    if w > 2 * size:  # shrink first so the warp's bilinear sampling does not alias
+        small = cv2.resize(grey, None, fx=2 * size / w, fy=2 * size / w, interpolation=cv2.INTER_AREA)
+        matrix = matrix @ np.diag([w / (2 * size), w / (2 * size), 1.0])
+        grey = small
+    out = cv2.warpAffine(grey, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.astype(np.float32) / 255.0

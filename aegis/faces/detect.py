@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -16,10 +17,12 @@ NEAR_FACE_SIDE = 80  # `near` resizes its region so the lost face is about this 
 
 @dataclass(frozen=True)
 class Detection:
-    """A face box (x, y, w, h) in frame pixels and a detection score in 0..1."""
+    """A face box (x, y, w, h) in frame pixels, a detection score in 0..1 and, where the detector gives them,
+    five landmarks (left eye, right eye, nose, left and right mouth corner; image left to right) as (x, y)."""
 
     box: Box
     score: float
+    landmarks: tuple[tuple[float, float], ...] | None = None
 
 
 class Detector(Protocol):
@@ -107,6 +110,47 @@ class HaarDetector:
             Detection(tuple(int(v) for v in b), float(1.0 / (1.0 + np.exp(-w))))
             for b, w in zip(np.asarray(boxes).reshape(-1, 4), np.asarray(weights).reshape(-1), strict=True)
         ]
+
+
+DETECTORS = ("haar", "mtcnn")
+REGION_FACE_SIDE = 80  # `detect_in_region` scales its region so the face is about this wide
+
+
+def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Detection]:
+    """Faces in a region three times a box's size around it, scaled so the box is REGION_FACE_SIDE wide (small
+    faces are looked at larger than in a whole-frame scan); boxes in frame pixels."""
+    x, y, w, h = box
+    x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
+    x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return []
+    scale = REGION_FACE_SIDE / max(w, h, 1)
+    region = cv2.resize(grey[y0:y1, x0:x1], None, fx=scale, fy=scale,
+                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    found = []
+    for d in detector(region):
+        bx, by, bw, bh = d.box
+        marks = tuple((x0 + px / scale, y0 + py / scale) for px, py in d.landmarks) if d.landmarks else None
+        found.append(Detection((int(round(x0 + bx / scale)), int(round(y0 + by / scale)), int(round(bw / scale)),
+                                int(round(bh / scale))), d.score, marks))
+    return found
+
+
+def make_detector(name: str = "haar", threads: int = 1) -> Detector:
+    """A detector by name: `haar` (OpenCV's cascade) or `mtcnn` (CNN cascade with landmarks, ONNX Runtime)."""
+    if name == "haar":
+        return HaarDetector()
+    if name == "mtcnn":
+        from aegis.faces.mtcnn import MtcnnDetector
+
+        return MtcnnDetector(threads=threads)
+    raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
+
+
+@lru_cache(maxsize=2)
+def named_detector(name: str) -> Detector:
+    """One detector of each kind per process, for worker pools (ONNX sessions and cascades do not pickle)."""
+    return make_detector(name)
 
 
 def suppress_overlaps(detections: list[Detection], overlap: float = 0.5) -> list[Detection]:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from aegis.faces.crop import Box
+from aegis.faces.crop import Box, eye_roll
 from aegis.faces.detect import Detection
 
 _INFEASIBLE = 1e6
@@ -38,14 +38,16 @@ class TrackerSettings:
 
 @dataclass
 class Track:
-    """One face over time: `box` is (x, y, w, h) as floats, `missed` counts detection frames it was not found
-    in (and every frame after that), `since_update` the frames since its box last came from a detection."""
+    """One face over time: `box` is (x, y, w, h) as floats, `roll` the eye-line tilt of its last detection
+    (0 without landmarks), `missed` counts detection frames it was not found in (and every frame after
+    that), `since_update` the frames since its box last came from a detection."""
 
     track_id: int
     box: np.ndarray
     hist: np.ndarray
     score: float
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    roll: float = 0.0
     missed: int = 0
     since_update: int = 0
     hits: int = 1
@@ -57,7 +59,7 @@ class Track:
 
 
 class Tracker:
-    """Keeps face tracks with stable IDs across frames; call `update` on detection frames, `predict` between."""
+    """Keeps face tracks with stable IDs across frames; call `update` with each frame's detections."""
 
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
@@ -84,22 +86,13 @@ class Tracker:
         seen = [self.tracks[r] for r in sorted(matched_tracks)]
         for c, det in enumerate(detections):
             if c not in matched_dets:
-                track = Track(self._next_id, np.array(det.box, float), hists[c], det.score)
+                track = Track(self._next_id, np.array(det.box, float), hists[c], det.score,
+                              roll=eye_roll(det.landmarks))
                 self._next_id += 1
                 self.tracks.append(track)
                 seen.append(track)
         self._expire()
         return seen
-
-    def predict(self) -> list[Track]:
-        """Carry tracks through a frame without detection; returns those seen at the last detection."""
-        self.removed = []
-        self._advance()
-        for track in self.tracks:
-            if track.missed:
-                track.missed += 1
-        self._expire()
-        return [t for t in self.tracks if t.missed == 0]
 
     def predicted_boxes(self, max_missed: int | None = None) -> list[np.ndarray]:
         """Where each track (lost for at most `max_missed` frames) will be in the next frame, by its velocity."""
@@ -125,6 +118,7 @@ class Tracker:
         track.box = np.concatenate([centre - size / 2, size])
         track.hist = 0.7 * track.hist + 0.3 * hist
         track.score = det.score
+        track.roll = eye_roll(det.landmarks)
         track.missed = 0
         track.hits += 1
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import Detection, Detector
+from aegis.faces.detect import Detection, Detector, detect_in_region, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
@@ -22,15 +22,19 @@ class StreamSettings:
     """How a stream is processed.
 
     Attributes:
-        detect_every: run the detector on every k-th frame; the tracker carries boxes in between.
+        detect_every: scan the whole frame on every k-th frame; in between, look only in a region around each
+            track (track-guided detection). With no track, or a track lost in the last NEAR_SEARCH_MAX_MISSED
+            frames, every frame is scanned whole.
         smoothing: weight of the past in each track's exponential moving average of probabilities
             (0 turns smoothing off).
         threshold: below this top probability the label is "uncertain".
+        align: turn each crop so the eye line is level, where the detector gives landmarks (mtcnn).
     """
 
     detect_every: int = 1
     smoothing: float = 0.5
     threshold: float = 0.4
+    align: bool = True
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
@@ -62,13 +66,11 @@ class FacePipeline:
         index = self._count if index is None else index
         t0 = time.perf_counter()
         grey = to_grey(frame)
-        if self._count % self.settings.detect_every == 0:
-            detections = self._detect(grey)
-            t1 = time.perf_counter()
-            tracks = self.tracker.update(frame, detections)
-        else:
-            t1 = time.perf_counter()
-            tracks = self.tracker.predict()
+        lost = not self.tracker.tracks or any(0 < t.missed <= NEAR_SEARCH_MAX_MISSED for t in self.tracker.tracks)
+        full = lost or self._count % self.settings.detect_every == 0
+        detections = self._detect(grey) if full else self._guided(grey)
+        t1 = time.perf_counter()
+        tracks = self.tracker.update(frame, detections)
         self._count += 1
         t2 = time.perf_counter()
         for track_id in self.tracker.removed:
@@ -78,7 +80,8 @@ class FacePipeline:
         batch = []
         for track in tracks:
             window = self.windows.setdefault(track.track_id, FaceWindow(frames))
-            batch.append(window.push(crop_face(grey, track.int_box, size, margin)))
+            roll = track.roll if self.settings.align else 0.0
+            batch.append(window.push(crop_face(grey, track.int_box, size, margin, roll)))
         t3 = time.perf_counter()
         probs = self.model(np.stack(batch)) if batch else np.empty((0, len(self.model.classes)), np.float32)
         t4 = time.perf_counter()
@@ -93,6 +96,15 @@ class FacePipeline:
             if all(centre_distance(box, np.array(d.box, float)) > 0.5 for d in detections):
                 detections += self.detector.near(grey, tuple(int(round(v)) for v in box))
         return detections
+
+    def _guided(self, grey: np.ndarray) -> list[Detection]:
+        """Detect only around where each track is predicted, then at tilted angles there (`near`) if upright
+        finds nothing; a track still not found is lost, and the next frame is scanned whole."""
+        detections = []
+        for box in self.tracker.predicted_boxes(max_missed=0):
+            box = tuple(int(round(v)) for v in box)
+            detections += detect_in_region(self.detector, grey, box) or self.detector.near(grey, box)
+        return suppress_overlaps(detections)
 
     def _face(self, track: Track, probs: np.ndarray) -> FaceResult:
         """Smooth a track's probabilities and label them."""

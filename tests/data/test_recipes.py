@@ -202,7 +202,7 @@ def test_cli_margin_reaches_the_store_and_is_refused_for_crop_recipes(tmp_path, 
     assert main(["data", "build", "--recipe", "still", "--source", f"images={root}", "--out", str(tmp_path / "s"),
                  "--margin", "person"]) == 2
     assert "--margin applies to the video recipes" in capsys.readouterr().err
-    monkeypatch.setattr(recipes, "HaarDetector", SquareDetector)
+    monkeypatch.setattr(recipes, "named_detector", lambda name: SquareDetector())
     assert main(["data", "build", "--recipe", "bigfacex", "--source", f"videos={root}", "--out",
                  str(tmp_path / "p"), "--margin", "person"]) == 0
     assert load_store(tmp_path / "p").meta["margin"] == "person"

@@ -1,7 +1,8 @@
+import cv2
 import numpy as np
 import pytest
 
-from aegis.faces.crop import adjust_box, crop_face
+from aegis.faces.crop import adjust_box, crop_face, eye_roll
 
 
 def test_bigfacex_grows_ten_percent_a_side():
@@ -35,3 +36,22 @@ def test_crop_face_shape_range_and_content():
     assert crop.min() == 1.0
     grown = crop_face(grey, (20, 20, 40, 40), size=48, margin="bigfacex")
     assert grown[0, 0] == 0.0 and grown[24, 24] == 1.0
+
+
+def test_a_tilted_face_comes_out_level_and_an_upright_one_unchanged():
+    grey = np.full((200, 200), 40, np.uint8)
+    cv2.line(grey, (60, 100), (140, 100), 230, 5)  # a level "eye line" through the box centre
+    box = (50, 50, 100, 100)
+    level = crop_face(grey, box, 48, "none")
+    turn = cv2.getRotationMatrix2D((100, 100), -30, 1.0)  # tilt the frame by 30 degrees about the box centre
+    tilted = cv2.warpAffine(grey, turn, (200, 200), flags=cv2.INTER_LINEAR, borderValue=40)
+    eyes = [tuple(turn @ np.array([x, 100.0, 1.0])) for x in (70, 130)]
+    roll = eye_roll((*eyes, (0, 0), (0, 0), (0, 0)))
+    assert abs(roll - 30) < 1e-6
+    aligned = crop_face(tilted, box, 48, "none", roll)
+    assert np.abs(aligned - level)[10:38, 10:38].mean() < 0.03  # the line is level again
+    assert np.abs(crop_face(tilted, box, 48, "none") - level)[10:38, 10:38].mean() > 0.1  # unaligned it is not
+    np.testing.assert_array_equal(crop_face(grey, box, 48, "none", 0.2), level)  # under half a degree: as is
+    assert eye_roll(None) == 0.0
+    big = cv2.resize(tilted, (800, 800))  # a face much larger than the crop is shrunk first, same result
+    assert np.abs(crop_face(big, (200, 200, 400, 400), 48, "none", roll) - aligned).mean() < 0.02

@@ -6,13 +6,12 @@ from aegis.faces.detect import Detection
 from aegis.faces.track import Tracker, TrackerSettings, iou
 
 
-def _run(frames_faces, detect_every=1):
+def _run(frames_faces):
     """Track drawn squares; returns per frame a dict colour -> track id of the box nearest its true position."""
     tracker, detector, out = Tracker(), SquareDetector(), []
-    for i, faces in enumerate(frames_faces):
+    for faces in frames_faces:
         frame = draw_frame(faces)
-        tracks = tracker.update(frame, detector(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))) \
-            if i % detect_every == 0 else tracker.predict()
+        tracks = tracker.update(frame, detector(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)))
         ids = {}
         for colour, box in faces:
             best = max(tracks, key=lambda t: iou(t.box, np.array(box, float)), default=None)
@@ -53,12 +52,6 @@ def test_track_expires_after_max_age():
     assert tracker.tracks == [] and tracker.removed == [1]
     tracker.update(frame, [Detection((10, 10, 50, 50), 0.9)])
     assert tracker.tracks[0].track_id == 2
-
-
-def test_predict_carries_moving_box_between_detections():
-    frames = [[("red", (20 + 5 * i, 60, 60, 60))] for i in range(24)]
-    ids = _run(frames, detect_every=4)
-    assert all(f == {"red": 1} for f in ids)
 
 
 def test_far_detection_starts_a_new_track():

@@ -74,3 +74,41 @@ def test_frames_without_faces_give_empty_results_and_windows_are_dropped():
 def test_bad_settings(kwargs):
     with pytest.raises(ValueError):
         StreamSettings(**kwargs)
+
+
+class CountingDetector(SquareDetector):
+    """A SquareDetector that records the shape of every image it is asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shapes: list[tuple[int, ...]] = []
+
+    def __call__(self, grey: np.ndarray) -> list:
+        self.shapes.append(grey.shape)
+        return super().__call__(grey)
+
+
+def test_guided_detection_scans_whole_frames_every_k_and_around_tracks_between():
+    detector = CountingDetector()
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=4))
+    tracked = []
+    for i in range(10):
+        faces = pipeline.process(draw_frame([("red", (40 + 5 * i, 60, 60, 60))]), i).faces
+        tracked.append([(f.track_id, f.box) for f in faces])
+    whole = [i for i, shape in enumerate(detector.shapes) if shape == (240, 320)]
+    assert whole == [0, 4, 8] and len(detector.shapes) == 10  # one region search on each frame between
+    assert all(len(t) == 1 and t[0][0] == 1 for t in tracked)
+    assert all(abs(t[0][1][0] - (40 + 5 * i)) <= 2 for i, t in enumerate(tracked))  # re-detected, not coasted
+
+
+def test_a_track_lost_in_its_region_makes_the_next_frames_whole_scans():
+    detector = CountingDetector()
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=10))
+    boxes = [(40, 60, 60, 60), (42, 60, 60, 60)] + [(200 + 2 * i, 100, 60, 60) for i in range(7)]
+    seen = [pipeline.process(draw_frame([("red", b)]), i).faces for i, b in enumerate(boxes)]
+    whole = [i for i, shape in enumerate(detector.shapes) if shape == (240, 320)]
+    # frame 2 misses the jump in the old track's region; frames 3-5 scan whole while that track counts as
+    # recently lost (the jumped face is found at once as a new track); then region searches again
+    assert whole == [0, 3, 4, 5] and len(detector.shapes) == len(boxes)
+    assert seen[2] == [] and all(len(s) == 1 and s[0].track_id == 2 and abs(s[0].box[0] - boxes[i][0]) <= 1
+                                 for i, s in enumerate(seen) if i >= 3)

