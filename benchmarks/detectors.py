@@ -7,7 +7,7 @@ shared clips: the full pipeline (detector and tracker) with --detect-every K; a 
 many faces are tracked as people are in the clip, and track IDs count distinct tracks (more than the
 people: false or broken tracks).
 
-    python benchmarks/detectors.py --json work/detectors.json
+    python benchmarks/detectors.py --json work/detectors.json [--min-face PX]
     /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
 """
 
@@ -79,7 +79,7 @@ def make_scenes(per_cell: int = 4, seed: int = 0) -> dict[str, list]:
     return {f"{w}x{h}/{n}": [scene((w, h), n, crops, rng) for _ in range(per_cell)] for w, h in SIZES for n in COUNTS}
 
 
-def ours(detector_name: str, scenes: dict[str, list]) -> dict:
+def ours(detector_name: str, scenes: dict[str, list], face_px: int | None = None) -> dict:
     """Our detectors on the scenes and, through the pipeline, on the shared clips."""
     from aegis.faces.crop import to_grey
     from aegis.faces.detect import make_detector
@@ -87,13 +87,13 @@ def ours(detector_name: str, scenes: dict[str, list]) -> dict:
     from aegis.runtime.stream import FacePipeline, StreamSettings
     from aegis.sources import open_source
 
-    detector = make_detector(detector_name)
+    detector = make_detector(detector_name, face_px)
     result = {"scenes": {k: score_scenes(lambda f: [d.box for d in detector(to_grey(f))], v)
                          for k, v in scenes.items()}, "clips": {}}
     model = OnnxModel(None, threads=1)
     for every in (1, 3):
         for name, people in PEOPLE.items():
-            pipeline = FacePipeline(model, make_detector(detector_name), StreamSettings(detect_every=every))
+            pipeline = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every))
             frames = list(open_source(DATA / "videos" / name))
             counts, ids, start = [], set(), time.perf_counter()
             for i, frame in enumerate(frames):
@@ -131,11 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer", action="store_true", help="benchmark the fer package instead (its venv)")
     parser.add_argument("--detectors", nargs="+", default=["haar", "mtcnn"])
+    parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: each detector's)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
     scenes = make_scenes()
-    results = {"peer-fer": peer(scenes)} if args.peer else {name: ours(name, scenes) for name in args.detectors}
+    results = ({"peer-fer": peer(scenes)} if args.peer
+               else {name: ours(name, scenes, args.min_face) for name in args.detectors})
     for name, result in results.items():
         for part in ("scenes", "clips"):
             for key, row in result[part].items():

@@ -10,9 +10,11 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from aegis.errors import AegisError
 from aegis.faces.crop import Box
 
 NEAR_FACE_SIDE = 80  # `near` resizes its region so the lost face is about this many pixels wide
+CASCADE_WINDOW = 24  # the frontal cascade's window: the smallest face it finds, in the pixels it scans
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class HaarSettings:
         min_face: smallest face side, in pixels of the downscaled frame.
         cascade: file name inside OpenCV's bundled cascades, or a path.
         roll_angles: in-plane rotations (degrees) tried by `near` around a lost face (tilted heads).
+        face_px: if set, the smallest face wanted, in frame pixels: frames are scaled so such a face fills the
+            cascade's 24 px window (up to 2x up), instead of to `max_side`.
     """
 
     max_side: int = 480
@@ -52,6 +56,7 @@ class HaarSettings:
     min_face: int = 16
     cascade: str = "haarcascade_frontalface_default.xml"
     roll_angles: tuple[float, ...] = (-40.0, -20.0, 20.0, 40.0)
+    face_px: int | None = None
 
 
 class HaarDetector:
@@ -68,17 +73,20 @@ class HaarDetector:
             raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
 
     def __call__(self, grey: np.ndarray) -> list[Detection]:
-        scale = min(1.0, self.settings.max_side / max(grey.shape[:2]))
-        small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if self.settings.face_px:
+            scale = min(2.0, CASCADE_WINDOW / self.settings.face_px)
+        else:
+            scale = min(1.0, self.settings.max_side / max(grey.shape[:2]))
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
         return suppress_overlaps([Detection(tuple(int(round(v / scale)) for v in d.box), d.score)
                                   for d in self._detect(small)])
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
         first, until a face is found); the box found maps back upright."""
-        x, y, w, h = box
-        x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
-        x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+        x0, y0, x1, y1 = region_around(box, grey.shape)
+        w, h = box[2], box[3]
         if x1 - x0 < self.settings.min_face or y1 - y0 < self.settings.min_face:
             return []
         region = grey[y0:y1, x0:x1]
@@ -116,15 +124,19 @@ DETECTORS = ("haar", "mtcnn")
 REGION_FACE_SIDE = 80  # `detect_in_region` scales its region so the face is about this wide
 
 
+def region_around(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the region three times a box's size around it, clipped to a frame of `shape`."""
+    x, y, w, h = box
+    return (max(int(x - w), 0), max(int(y - h), 0), min(int(x + 2 * w), shape[1]), min(int(y + 2 * h), shape[0]))
+
+
 def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Detection]:
     """Faces in a region three times a box's size around it, scaled so the box is REGION_FACE_SIDE wide (small
     faces are looked at larger than in a whole-frame scan); boxes in frame pixels."""
-    x, y, w, h = box
-    x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
-    x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+    x0, y0, x1, y1 = region_around(box, grey.shape)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return []
-    scale = REGION_FACE_SIDE / max(w, h, 1)
+    scale = REGION_FACE_SIDE / max(box[2], box[3], 1)
     region = cv2.resize(grey[y0:y1, x0:x1], None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     found = []
@@ -136,14 +148,20 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
     return found
 
 
-def make_detector(name: str = "haar", threads: int = 1) -> Detector:
-    """A detector by name: `haar` (OpenCV's cascade) or `mtcnn` (CNN cascade with landmarks, ONNX Runtime)."""
-    if name == "haar":
-        return HaarDetector()
-    if name == "mtcnn":
-        from aegis.faces.mtcnn import MtcnnDetector
+def make_detector(name: str = "haar", face_px: int | None = None, threads: int = 1) -> Detector:
+    """A detector by name: `haar` (OpenCV's cascade) or `mtcnn` (CNN cascade with landmarks, ONNX Runtime).
 
-        return MtcnnDetector(threads=threads)
+    `face_px` is the smallest face wanted, in frame pixels; it sets the scale each frame is scanned at
+    (None: each detector's default, Haar's 480 px side and mtcnn's 20 px faces).
+    """
+    if face_px is not None and face_px < 8:
+        raise AegisError(f"the smallest face must be at least 8 px, got {face_px}")
+    if name == "haar":
+        return HaarDetector(HaarSettings(face_px=face_px))
+    if name == "mtcnn":
+        from aegis.faces.mtcnn import MtcnnDetector, MtcnnSettings
+
+        return MtcnnDetector(MtcnnSettings(min_face=face_px or MtcnnSettings.min_face), threads=threads)
     raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
 
 

@@ -18,7 +18,7 @@ import onnxruntime as ort
 
 from aegis.errors import AegisError
 from aegis.faces.crop import Box
-from aegis.faces.detect import Detection, suppress_overlaps
+from aegis.faces.detect import Detection, region_around, suppress_overlaps
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
 
@@ -74,12 +74,10 @@ class MtcnnDetector:
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Look in a region three times the lost box's size, for faces of at least half its size."""
-        x, y, w, h = box
-        x0, y0 = max(int(x - w), 0), max(int(y - h), 0)
-        x1, y1 = min(int(x + 2 * w), grey.shape[1]), min(int(y + 2 * h), grey.shape[0])
+        x0, y0, x1, y1 = region_around(box, grey.shape)
         if x1 - x0 < CELL or y1 - y0 < CELL:
             return []
-        found = self.detect(grey[y0:y1, x0:x1], max(CELL, 0.5 * min(w, h)))
+        found = self.detect(grey[y0:y1, x0:x1], max(CELL, 0.5 * min(box[2], box[3])))
         return [_rescale(d, 1.0, x0, y0) for d in found][:1]
 
     def detect(self, image: np.ndarray, min_face: float) -> list[Detection]:

@@ -1,9 +1,11 @@
 import cv2
 import numpy as np
+import pytest
 from conftest import shared_data
 
+from aegis.errors import AegisError
 from aegis.faces.crop import to_grey
-from aegis.faces.detect import Detection, HaarDetector, suppress_overlaps
+from aegis.faces.detect import Detection, HaarDetector, make_detector, suppress_overlaps
 
 
 def test_haar_finds_no_face_in_flat_frame():
@@ -28,3 +30,15 @@ def test_haar_on_real_single_face_clips():
             total += 1
             found += bool(detector(to_grey(frame)))
         assert total > 0 and found / total >= 0.6, f"{name}: face found in {found}/{total} frames"
+
+
+def test_min_face_sets_the_scan_scale_so_small_faces_in_large_frames_are_found():
+    face = cv2.imread(str(sorted(shared_data("ckplus48").glob("happy/*.png"))[0]), cv2.IMREAD_GRAYSCALE)
+    frame = np.full((1080, 1920), 120, np.uint8)
+    frame[500:540, 900:940] = cv2.resize(face, (40, 40), interpolation=cv2.INTER_CUBIC)
+    for name in ("haar", "mtcnn"):
+        found = make_detector(name, face_px=32)(frame)
+        assert len(found) == 1 and abs(found[0].box[0] - 900) < 10 and abs(found[0].box[2] - 40) < 12, name
+    assert make_detector("haar")(frame) == []  # a 480 px side shrinks the 40 px face under the cascade's window
+    with pytest.raises(AegisError, match="at least 8 px"):
+        make_detector("haar", face_px=4)
