@@ -14,7 +14,7 @@ $(VENV)/.runtime: pyproject.toml
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
-	$(PY) -m pip install -q -e '.[train,live,dev]'
+	$(PY) -m pip install -q -e '.[train,live,batch,scale,dev]'
 	touch $@
 
 demo: $(VENV)/.runtime

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--overlay", choices=OVERLAYS, default="emoji", help="what to draw over each face")
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    p.add_argument("--timeline", action="store_true", help="also draw timeline.png: per track, each emotion's "
+                                                           "smoothed probability over time and the shown label")
     p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
                    help="run the face detector on every K-th frame; the tracker carries boxes between")
     p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
@@ -85,6 +87,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
     _add_detector(p)
     p.set_defaults(handler=run_analyze)
+
+    p = sub.add_parser("batch", help="analyse a collection of videos on all cores, resumably, into per-video "
+                                     "outputs and collection tables")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="folders (searched recursively), quoted globs, video files or manifest CSVs (path[,id])")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for <id>/ (what analyze writes), collection.csv/.parquet and failures.csv")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                   help="videos analysed in parallel, one ONNX Runtime thread each")
+    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
+    p.add_argument("--timeline", action="store_true", help="also draw each video's timeline.png (per track, "
+                                                           "each emotion's smoothed probability over time)")
+    p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
+                   help="scan whole frames every K-th frame, only around tracks in between")
+    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
+    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
+    p.add_argument("--json", action="store_true", help="print the collection summary as JSON")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="run each video as a Ray task on --workers actors: alone, a Ray instance on this machine; "
+                        "with a cluster's address, its nodes (videos and --out on shared storage; needs the scale "
+                        "extra)")
+    _add_detector(p, min_face=False)
+    p.set_defaults(handler=run_batch_cmd)
+
+    p = sub.add_parser("report", help="write DIR/report.html for a batch folder: the sortable collection table, "
+                                      "each track's face and each video's timeline")
+    p.add_argument("folder", type=Path, metavar="DIR", help="the --out folder of `aegis batch`")
+    p.set_defaults(handler=run_report)
 
     p = sub.add_parser("clip", help="the emotion of each clip's main person, with the per-track vote")
     p.add_argument("sources", nargs="+", help="video files, GIFs or image folders")
@@ -297,7 +328,40 @@ def run_analyze(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
+    if args.timeline:
+        from aegis.render.timeline import draw_timeline
+
+        draw_timeline(args.out / "frames.csv", args.out / "timeline.png", summary.get("fps_in") or 25.0)
     print(f"{summary['frames']} frames, {len(summary['tracks'])} tracks, {summary['processing_fps']} FPS -> {args.out}")
+    return 0
+
+
+def run_batch_cmd(args: argparse.Namespace) -> int:
+    """`aegis batch`: every video of the inputs through analyze, resumably, then the collection tables."""
+    from aegis.batch import BatchSettings, run_batch
+    from aegis.runtime.stream import StreamSettings
+
+    try:
+        StreamSettings(args.detect_every, args.smoothing, args.threshold)
+    except ValueError as exc:
+        raise AegisError(str(exc)) from exc
+    settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold, args.video,
+                             args.timeline)
+    summary = run_batch(args.inputs, args.out, settings, args.workers, args.ray)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{summary['done']} of {summary['videos']} videos complete ({summary['skipped']} skipped as done "
+              f"before, {summary['failed']} failed, see failures.csv), {summary['video_seconds']} video-seconds "
+              f"in {summary['wall_seconds']} s -> {summary['out']}")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """`aegis report`: the self-contained HTML report of a batch folder."""
+    from aegis.report import write_report
+
+    print(write_report(args.folder))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class TrackSummary:
     first_frame: int = -1
     last_frame: int = -1
     prob_sum: np.ndarray | None = None
+    labels: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class AnalysisWriter:
             track.frames += 1
             track.last_frame = result.index
             track.prob_sum = face.probs.astype(np.float64) + (0 if track.prob_sum is None else track.prob_sum)
+            track.labels[face.label] += 1
         if self.video and annotated is not None:
             if self._writer is None:
                 self._size = annotated.shape[1], annotated.shape[0]
@@ -101,13 +104,15 @@ class AnalysisWriter:
         self._video_path.unlink(missing_ok=True)
 
     def track_summaries(self) -> list[dict]:
-        """Per-track frames, first and last frame, dominant class and mean probabilities."""
+        """Per-track frames, first and last frame, dominant class, mean probabilities and each shown label's
+        share of the track's frames (`uncertain` included)."""
         rows = []
         for track_id, t in sorted(self.tracks.items()):
             mean = t.prob_sum / t.frames
             rows.append({"track_id": track_id, "frames": t.frames, "first_frame": t.first_frame,
                          "last_frame": t.last_frame, "dominant": self.classes[int(np.argmax(mean))],
-                         "mean_probs": {c: round(float(p), 4) for c, p in zip(self.classes, mean, strict=True)}})
+                         "mean_probs": {c: round(float(p), 4) for c, p in zip(self.classes, mean, strict=True)},
+                         "label_shares": {k: round(v / t.frames, 4) for k, v in sorted(t.labels.items())}})
         return rows
 
     def _close(self) -> None:

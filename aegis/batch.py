@@ -1,0 +1,284 @@
+"""`aegis batch`: analyse a collection of videos on a local process pool, resumably, into collection tables.
+
+Each video gets what `aegis analyze` writes, under DIR/<id>/, and then DIR/<id>/done.json, renamed into place
+last: a video is complete when its done.json names the same content hash, model and settings. A run that is
+killed at any moment and started again skips the complete videos and redoes the rest. The driver keeps only
+each finished video's per-track rows and rebuilds DIR/collection.csv (and .parquet with pyarrow) and
+DIR/failures.csv from the done files at the end, so the tables equal those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from aegis.errors import AegisError
+from aegis.labels import CLASSES
+from aegis.progress import progress
+from aegis.render.timeline import draw_timeline
+from aegis.sources import VIDEO_SUFFIXES
+
+UNCERTAIN_SHARE = "uncertain"
+COLLECTION_COLUMNS = ("video_id", "source", "track_id", "seconds", "dominant",
+                      *(f"share_{c}" for c in (*CLASSES, UNCERTAIN_SHARE)), *(f"mean_{c}" for c in CLASSES))
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What each video is analysed with; part of every video's completion key."""
+
+    model: str | None = None
+    detector: str = "haar"
+    detect_every: int = 1
+    smoothing: float = 0.5
+    threshold: float = 0.4
+    video: bool = False
+    timeline: bool = False
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One video: its path, its id (its folder under DIR) and its completion key."""
+
+    path: str
+    video_id: str
+    key: str
+
+
+def collect_inputs(inputs: list[str]) -> list[tuple[str, str]]:
+    """(path, id) for every video named by folders (recursive), quoted globs, files or manifest CSVs (path[,id]).
+
+    Ids default to the path relative to its folder (or the file stem), with characters outside [A-Za-z0-9._-]
+    replaced; a repeated id gets a numeric suffix.
+    """
+    found: list[tuple[str, str]] = []
+    for spec in inputs:
+        path = Path(spec)
+        if path.is_dir():
+            found += [(str(p), str(p.relative_to(path).with_suffix(""))) for p in sorted(path.rglob("*"))
+                      if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
+        elif path.suffix.lower() == ".csv" and path.is_file():
+            found += _manifest(path)
+        elif path.is_file():
+            found.append((str(path), path.stem))
+        else:
+            matches = sorted(glob.glob(spec, recursive=True))
+            if not matches:
+                raise AegisError(f"{spec}: no such file, folder or matching glob")
+            found += [(m, Path(m).stem) for m in matches if Path(m).is_file()]
+    if not found:
+        raise AegisError(f"no videos in {', '.join(inputs)} (looked for {', '.join(VIDEO_SUFFIXES)})")
+    seen: dict[str, int] = {}
+    unique = []
+    for path, video_id in found:
+        video_id = re.sub(r"[^A-Za-z0-9._-]+", "_", video_id).strip("._") or "video"
+        seen[video_id] = seen.get(video_id, 0) + 1
+        unique.append((path, video_id if seen[video_id] == 1 else f"{video_id}-{seen[video_id]}"))
+    return unique
+
+
+def completion_key(path: str, settings: BatchSettings) -> str:
+    """SHA-256 of the video's bytes, the model file's bytes and the settings."""
+    from aegis.runtime.onnx import resolve_model_path
+
+    digest = hashlib.sha256()
+    for file in (Path(path), resolve_model_path(settings.model)):
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def is_complete(out: Path, job: BatchJob) -> bool:
+    """True when out/<id>/done.json records this job's key."""
+    done = out / job.video_id / "done.json"
+    try:
+        return json.loads(done.read_text())["key"] == job.key
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None = None, workers: int = 1,
+              ray_address: str | None = None) -> dict:
+    """Analyse every input video not yet complete under `out`; returns the collection summary.
+
+    With `ray_address` ("local" starts a Ray instance here, else a cluster's address) each video is a Ray task
+    on `workers` actors, each holding one model; the videos and `out` must be readable and writable from every
+    node (shared storage). Only this driver writes the collection tables.
+    """
+    settings = settings or BatchSettings()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    videos = collect_inputs(inputs)
+    jobs, failures = [], []
+    for path, video_id in progress(videos, desc="hash"):
+        try:
+            jobs.append(BatchJob(path, video_id, completion_key(path, settings)))
+        except OSError as exc:
+            failures.append({"video_id": video_id, "source": path, "reason": exc.strerror or str(exc)})
+    pending = [j for j in jobs if not is_complete(out, j)]
+    if len(pending) < len(jobs):
+        print(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already complete", file=sys.stderr,
+              flush=True)
+    results = (_run_jobs_ray(pending, out, settings, workers, ray_address) if ray_address
+               else _run_jobs(pending, out, settings, workers))
+    failures += [{"video_id": j.video_id, "source": j.path, "reason": r["error"]}
+                 for j, r in results if "error" in r]
+    rows = [row for job in jobs if is_complete(out, job)
+            for row in json.loads((out / job.video_id / "done.json").read_text())["rows"]]
+    write_collection(out, rows)
+    _write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
+    done = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
+    return {"videos": len(videos), "done": len(done), "failed": len(failures),
+            "skipped": len(jobs) - len(pending), "video_seconds": round(sum(d["seconds"] for d in done), 2),
+            "wall_seconds": round(time.perf_counter() - start, 2), "out": str(out)}
+
+
+def write_collection(out: Path, rows: list[dict]) -> None:
+    """DIR/collection.csv, and DIR/collection.parquet where pyarrow is installed."""
+    _write_csv(out / "collection.csv", COLLECTION_COLUMNS, rows)
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        print("aegis: note: collection.parquet needs pyarrow (pip install 'aegis-fer[batch]'); "
+              "collection.csv has the same table", file=sys.stderr, flush=True)
+        return
+    table = pa.table({c: [r[c] for r in rows] for c in COLLECTION_COLUMNS}) if rows else \
+        pa.table({c: pa.array([], pa.string() if c in ("video_id", "source", "dominant") else pa.float64())
+                  for c in COLLECTION_COLUMNS})
+    tmp = out / "collection.partial.parquet"
+    pq.write_table(table, tmp)
+    os.replace(tmp, out / "collection.parquet")
+
+
+def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
+    """One collection row per track of an analyze summary."""
+    fps = summary.get("fps_in") or 1.0
+    rows = []
+    for track in summary["tracks"]:
+        shares = track.get("label_shares", {})
+        rows.append({"video_id": video_id, "source": source, "track_id": track["track_id"],
+                     "seconds": round(track["frames"] / fps, 3), "dominant": track["dominant"],
+                     **{f"share_{c}": shares.get(c, 0.0) for c in (*CLASSES, UNCERTAIN_SHARE)},
+                     **{f"mean_{c}": track["mean_probs"].get(c, 0.0) for c in CLASSES}})
+    return rows
+
+
+_ANALYZER = None
+
+
+def _init_worker(settings: BatchSettings) -> None:
+    """Load the model and detector once per worker process: one ONNX Runtime and one OpenCV thread, one core."""
+    global _ANALYZER
+    import cv2
+
+    from aegis.analyzer import Analyzer
+    from aegis.faces.detect import make_detector
+
+    cv2.setNumThreads(1)
+
+    _ANALYZER = Analyzer(model=settings.model, detector=make_detector(settings.detector),
+                         detect_every=settings.detect_every, smoothing=settings.smoothing,
+                         threshold=settings.threshold, threads=1)
+
+
+def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:
+    """Analyse one video into out/<id>/ and mark it complete; a failure comes back as its one-line reason."""
+    job, out, settings = args
+    folder = Path(out) / job.video_id
+    (folder / "done.json").unlink(missing_ok=True)
+    try:
+        summary = _ANALYZER.save(job.path, folder, video=settings.video, show_progress=False)
+    except (AegisError, OSError, ValueError) as exc:
+        return job, {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+    seconds = summary["frames"] / (summary.get("fps_in") or 1.0)
+    if settings.timeline:
+        draw_timeline(folder / "frames.csv", folder / "timeline.png", summary.get("fps_in") or 25.0)
+    done = {"key": job.key, "source": job.path, "seconds": round(seconds, 3),
+            "rows": track_rows(job.video_id, job.path, summary)}
+    tmp = folder / "done.partial.json"
+    tmp.write_text(json.dumps(done) + "\n")
+    os.replace(tmp, folder / "done.json")
+    return job, {"seconds": seconds}
+
+
+def _run_jobs(jobs: list[BatchJob], out: Path, settings: BatchSettings, workers: int) -> list[tuple[BatchJob, dict]]:
+    """Run the jobs on `workers` processes (in this one for 1), with a progress bar over the collection."""
+    if not jobs:
+        return []
+    args = [(j, str(out), settings) for j in jobs]
+    if workers == 1:
+        _init_worker(settings)
+        return [_analyze_job(a) for a in progress(args, desc="batch")]
+    with get_context("fork").Pool(workers, initializer=_init_worker, initargs=(settings,)) as pool:
+        return list(progress(pool.imap_unordered(_analyze_job, args), total=len(args), desc="batch"))
+
+
+def _run_jobs_ray(jobs: list[BatchJob], out: Path, settings: BatchSettings, workers: int,
+                  address: str) -> list[tuple[BatchJob, dict]]:
+    """Run the jobs as Ray tasks on `workers` actors (one CPU and one model each), results streamed back."""
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError as exc:
+        raise AegisError("--ray needs Ray: pip install 'aegis-fer[scale]'") from exc
+    if not jobs:
+        return []
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
+
+    @ray.remote(num_cpus=1)
+    class Worker:
+        """One process with its own analyzer, loaded once."""
+
+        def __init__(self, settings: BatchSettings) -> None:
+            _init_worker(settings)
+
+        def run(self, args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:
+            return _analyze_job(args)
+
+    try:
+        pool = ActorPool([Worker.remote(settings) for _ in range(min(workers, len(jobs)))])
+        args = [(j, str(out), settings) for j in jobs]
+        return list(progress(pool.map_unordered(lambda actor, a: actor.run.remote(a), args), total=len(args),
+                             desc="batch (ray)"))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _manifest(path: Path) -> list[tuple[str, str]]:
+    """(path, id) rows of a manifest CSV: a `path` column and an optional `id`; paths relative to the CSV."""
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if "path" not in (reader.fieldnames or []):
+            raise AegisError(f"{path}: a manifest needs a 'path' column (and optionally 'id'), got {reader.fieldnames}")
+        rows = []
+        for row in reader:
+            video = Path(row["path"]) if Path(row["path"]).is_absolute() else path.parent / row["path"]
+            rows.append((str(video), row.get("id") or video.stem))
+    return rows
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Write a CSV under a temporary name, then rename it."""
+    tmp = path.with_suffix(".partial.csv")
+    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)

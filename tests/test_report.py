@@ -1,0 +1,54 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aegis.batch import BatchSettings, run_batch
+from aegis.errors import AegisError
+from aegis.report import write_report
+from tests.conftest import shared_data
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
+
+
+def test_the_report_shows_what_a_person_needs_in_chromium(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    root = tmp_path / "clips"
+    root.mkdir()
+    for name in ("head-pose-face-detection-female-and-male.gif", "head-pose-face-detection-male.gif"):
+        (root / name).write_bytes((shared_data("videos") / name).read_bytes())
+    run_batch([str(root)], tmp_path / "batch", BatchSettings(timeline=True), workers=1)
+    report = write_report(tmp_path / "batch")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        page.goto(report.as_uri())
+        rows = page.locator("#collection tbody tr")
+        assert rows.count() == 3  # two people in one clip, one in the other
+        ids = lambda: rows.locator("td:nth-child(1)").all_text_contents()  # noqa: E731
+        seconds = lambda: [float(t) for t in rows.locator("td:nth-child(4)").all_text_contents()]  # noqa: E731
+        page.click("#collection th:nth-child(4)")
+        assert seconds() == sorted(seconds())
+        page.click("#collection th:nth-child(4)")
+        assert seconds() == sorted(seconds(), reverse=True)
+        assert set(ids()) == {"head-pose-face-detection-female-and-male", "head-pose-face-detection-male"}
+        faces = page.locator(".face img")
+        assert faces.count() == 3
+        assert all(faces.nth(i).evaluate("i => i.complete && i.naturalWidth === 96") for i in range(3))
+        timelines = page.locator("img.timeline")
+        assert timelines.count() == 2 and timelines.first.evaluate("i => i.naturalWidth > 500")
+        dominant = page.locator(".face b").all_text_contents()
+        assert len(dominant) == 3 and all(d in ("anger", "disgust", "fear", "happiness", "sadness", "surprise",
+                                                "neutral") for d in dominant)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_a_folder_without_a_batch_is_one_clear_error(tmp_path):
+    with pytest.raises(AegisError, match="no collection.csv"):
+        write_report(tmp_path)
