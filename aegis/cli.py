@@ -80,10 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     p.add_argument("--timeline", action="store_true", help="also draw timeline.png: per track, each emotion's "
                                                            "smoothed probability over time and the shown label")
-    p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
-                   help="run the face detector on every K-th frame; the tracker carries boxes between")
-    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
-    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
+    _add_stream_options(p)
     p.add_argument("--threads", type=_positive_int, default=1, help="ONNX Runtime threads")
     _add_detector(p)
     p.set_defaults(handler=run_analyze)
@@ -100,10 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
     p.add_argument("--timeline", action="store_true", help="also draw each video's timeline.png (per track, "
                                                            "each emotion's smoothed probability over time)")
-    p.add_argument("--detect-every", type=_positive_int, default=1, metavar="K",
-                   help="scan whole frames every K-th frame, only around tracks in between")
-    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight of past probabilities, 0 = off")
-    p.add_argument("--threshold", type=float, default=0.4, help="below this confidence show 'uncertain'")
+    _add_stream_options(p)
     p.add_argument("--json", action="store_true", help="print the collection summary as JSON")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="run each video as a Ray task on --workers actors: alone, a Ray instance on this machine; "
@@ -152,12 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
-    p.add_argument("--detect-every", type=_positive_int, default=2, metavar="K",
-                   help="run the face detector on every K-th frame; the tracker carries boxes in between")
-    p.add_argument("--smoothing", type=float, default=0.5,
-                   help="per-track exponential smoothing of the probabilities, 0 (off) to 1; the page can change it")
-    p.add_argument("--threshold", type=float, default=0.4,
-                   help="top probability under which a face is shown as uncertain")
+    _add_stream_options(p, detect_every=2, live=True)
     _add_detector(p)
     p.set_defaults(handler=run_live)
 
@@ -636,6 +625,18 @@ def run_data_clips(args: argparse.Namespace) -> int:
     print(build_clip_store(args.source, args.out, model, args.detector, context_model=context,
                            workers=args.workers))
     return 0
+
+
+def _add_stream_options(p: argparse.ArgumentParser, detect_every: int = 1, live: bool = False) -> None:
+    """--detect-every, --smoothing and --threshold of the commands that stream frames through the pipeline."""
+    p.add_argument("--detect-every", type=_positive_int, default=detect_every, metavar="K",
+                   help="scan whole frames every K-th frame; in between, look for each tracked face only around "
+                        "it (every face is still re-detected every frame)")
+    p.add_argument("--smoothing", type=float, default=0.5,
+                   help="per-track exponential smoothing of the probabilities, 0 (off) to 1"
+                        + ("; the page can change it" if live else ""))
+    p.add_argument("--threshold", type=float, default=0.4,
+                   help="top probability under which a face is shown as uncertain (docs/accuracy.md measures it)")
 
 
 def _add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
