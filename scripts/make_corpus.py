@@ -92,15 +92,12 @@ def layouts(out: Path, manifest: dict) -> None:
     for name, files in {
         "unknown-labels": ["bored/a.png", "sleepy/b.png"],
         "no-class-folders": ["a.png", "b.png"],
-        "empty-classes": ["happy/", "sad/"],
+        "empty-classes": ["happy/.keep", "sad/.keep"],  # no image; the hidden file lets git keep the folders
         "extra-files": ["happy/a.png", "happy/notes.txt", "happy/nested/c.png", "README.md", "weird/d.png"],
         "broken-images": ["happy/broken.png", "sad/ok.png"],
     }.items():
         for rel in files:
             path = out / "layouts" / name / rel
-            if rel.endswith("/"):
-                path.mkdir(parents=True, exist_ok=True)
-                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             if rel.endswith(".png") and "broken" not in rel:
                 cv2.imwrite(str(path), crop)
