@@ -13,7 +13,7 @@ import numpy as np
 from aegis.errors import AegisError
 from aegis.faces.crop import Box
 
-NEAR_FACE_SIDE = 80  # `near` resizes its region so the lost face is about this many pixels wide
+REGION_FACE_SIDE = 80  # region searches resize their region so the face is about this many pixels wide
 CASCADE_WINDOW = 24  # the frontal cascade's window: the smallest face it finds, in the pixels it scans
 
 
@@ -86,11 +86,10 @@ class HaarDetector:
         """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
         first, until a face is found); the box found maps back upright."""
         x0, y0, x1, y1 = region_around(box, grey.shape)
-        w, h = box[2], box[3]
         if x1 - x0 < self.settings.min_face or y1 - y0 < self.settings.min_face:
             return []
         region = grey[y0:y1, x0:x1]
-        scale = min(1.0, NEAR_FACE_SIDE / max(w, h, 1))
+        scale = min(1.0, REGION_FACE_SIDE / max(box[2], box[3], 1))
         region = region if scale == 1.0 else cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         centre = (region.shape[1] / 2, region.shape[0] / 2)
         found = []
@@ -121,7 +120,6 @@ class HaarDetector:
 
 
 DETECTORS = ("haar", "mtcnn")
-REGION_FACE_SIDE = 80  # `detect_in_region` scales its region so the face is about this wide
 
 
 def region_around(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
