@@ -6,27 +6,11 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from aegis.data.store import load_store
 from aegis.errors import AegisError
-from aegis.meta import ModelInfo
 from aegis.metrics import softmax
-from aegis.models.registry import create_model
-from aegis.train import pick_device, window_logits
-
-
-def load_run(run: str | Path, device: torch.device) -> tuple[torch.nn.Module, ModelInfo]:
-    """A training run's best network (in eval mode, on `device`) and its ModelInfo."""
-    path = Path(run) / "best.pt" if Path(run).is_dir() else Path(run)
-    if not path.is_file():
-        raise AegisError(f"{run}: no best.pt there (a run folder or a checkpoint)")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
-                        "input_size": tuple(ckpt["info"]["input_size"])})
-    model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
-    model.load_state_dict(ckpt["model"])
-    return model.to(device).eval(), info
+from aegis.train import load_run, pick_device, window_logits
 
 
 def teacher_probs(runs: list[str], data: str, temperature: float = 2.0, flip: bool = True,
@@ -42,7 +26,8 @@ def teacher_probs(runs: list[str], data: str, temperature: float = 2.0, flip: bo
     dev = pick_device(device)
     total, classes = None, None
     for run in runs:
-        model, info = load_run(run, dev)
+        model, info, _ = load_run(run)
+        model = model.to(dev).eval()
         if classes not in (None, info.classes):
             raise AegisError(f"{run}: classes {info.classes} differ from the other teachers' {classes}")
         classes = info.classes

@@ -11,9 +11,7 @@ import onnx
 import torch
 from torch import nn
 
-from aegis.errors import AegisError
 from aegis.meta import METADATA_KEY, ModelInfo
-from aegis.models.registry import create_model
 
 
 class ExportedModel(nn.Module):
@@ -66,20 +64,13 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None =
     (those that chose its epoch, never trained on) and reports the calibration error there before and
     after. `flip_tta` puts mirror-image test-time augmentation into the graph.
     """
-    ckpt_path = Path(ckpt_path)
-    if ckpt_path.is_dir():
-        ckpt_path = ckpt_path / "best.pt"
-    if not ckpt_path.is_file():
-        raise AegisError(f"no checkpoint at {ckpt_path}")
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
-                        "input_size": tuple(ckpt["info"]["input_size"]), "crop": crop or ckpt["info"]["crop"]})
-    model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
-    model.load_state_dict(ckpt["model"])
+    from aegis.train import load_run, validation_logits
+
+    model, info, ckpt = load_run(ckpt_path)
+    info = replace(info, crop=crop or info.crop)
     report: dict = {"flip_tta": flip_tta}
     if calibrate:
         from aegis.metrics import fit_temperature, reliability, softmax
-        from aegis.train import validation_logits
 
         views, labels = validation_logits(model, ckpt, flip_tta)
         temperature = fit_temperature(views, labels)

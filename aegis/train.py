@@ -261,8 +261,7 @@ def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
 def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The (V, N, C) logits of a run's validation windows (V = 2 with their mirror images) and their labels."""
     cfg = TrainConfig(**{**ckpt["config"], "holdout": tuple(ckpt["config"]["holdout"])})
-    info = ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
-                        "input_size": tuple(ckpt["info"]["input_size"])})
+    info = checkpoint_info(ckpt)
     store = load_store(cfg.data)
     _, val_idx, _, val_store = _split(cfg, store)
     if not len(val_idx):
@@ -275,6 +274,29 @@ def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple
     return torch.stack(views).numpy(), labels
 
 
+def checkpoint_path(source: str | Path, what: str = "") -> Path:
+    """A run folder's best.pt, or the checkpoint file itself; AegisError when there is none."""
+    path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)
+    if not path.is_file():
+        raise AegisError(f"{what}{source}: no checkpoint there (a run folder with best.pt, or a .pt file)")
+    return path
+
+
+def checkpoint_info(ckpt: dict) -> ModelInfo:
+    """The ModelInfo a checkpoint records."""
+    return ModelInfo(**{**ckpt["info"], "classes": tuple(ckpt["info"]["classes"]),
+                        "input_size": tuple(ckpt["info"]["input_size"])})
+
+
+def load_run(source: str | Path) -> tuple[nn.Module, ModelInfo, dict]:
+    """A run's (or checkpoint's) network with its weights, on the CPU, its ModelInfo and the checkpoint."""
+    ckpt = torch.load(checkpoint_path(source), map_location="cpu", weights_only=False)
+    info = checkpoint_info(ckpt)
+    model = create_model(info.name, num_classes=len(info.classes), frames=info.frames)
+    model.load_state_dict(ckpt["model"])
+    return model, info, ckpt
+
+
 def init_from(model: nn.Module, source: str) -> tuple[int, int]:
     """Copy the tensors of a run (its best.pt) or checkpoint whose names and shapes match; (copied, total).
 
@@ -282,10 +304,7 @@ def init_from(model: nn.Module, source: str) -> tuple[int, int]:
     TimeConvNet's encoding layer), is inflated: the filter is spread evenly over the t frames, so a window
     of t equal frames gives exactly what the single-frame network gave for that frame.
     """
-    path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)
-    if not path.is_file():
-        raise AegisError(f"--init {source}: no checkpoint there (a run folder with best.pt, or a .pt file)")
-    weights = torch.load(path, weights_only=False, map_location="cpu")["model"]
+    weights = torch.load(checkpoint_path(source, "--init "), weights_only=False, map_location="cpu")["model"]
     own = model.state_dict()
     matched = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
     matched |= {k: v.repeat(1, own[k].shape[1], 1, 1) / own[k].shape[1] for k, v in weights.items()

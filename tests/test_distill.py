@@ -55,7 +55,7 @@ def test_distill_refuses_teachers_with_other_classes_and_bad_temperatures(tmp_pa
         teacher_probs([str(tmp_path / "t0"), str(tmp_path / "c")], str(tmp_path / "store"), device="cpu")
     with pytest.raises(AegisError, match="temperature"):
         teacher_probs([str(tmp_path / "t0")], str(tmp_path / "store"), temperature=0, device="cpu")
-    with pytest.raises(AegisError, match="no best.pt"):
+    with pytest.raises(AegisError, match="no checkpoint there"):
         teacher_probs([str(tmp_path / "missing")], str(tmp_path / "store"), device="cpu")
 
 
