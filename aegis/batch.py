@@ -136,11 +136,9 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
                else _run_jobs(pending, out, settings, workers))
     failures += [{"video_id": j.video_id, "source": j.path, "reason": r["error"]}
                  for j, r in results if "error" in r]
-    rows = [row for job in jobs if is_complete(out, job)
-            for row in json.loads((out / job.video_id / "done.json").read_text())["rows"]]
-    write_collection(out, rows)
-    _write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
     done = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
+    write_collection(out, [row for d in done for row in d["rows"]])
+    _write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
     return {"videos": len(videos), "done": len(done), "failed": len(failures),
             "skipped": len(jobs) - len(pending), "video_seconds": round(sum(d["seconds"] for d in done), 2),
             "wall_seconds": round(time.perf_counter() - start, 2), "out": str(out)}
