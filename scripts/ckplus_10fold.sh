@@ -3,8 +3,8 @@
 # Usage: scripts/ckplus_10fold.sh [WORK_DIR] [EPOCHS]   (needs the train extra); results in WORK/<run>/folds.json
 # The FER2013-initialised runs start from a pre-training on the sharp FER2013 train images with FER+ votes and
 # no CK+ (the shipped runs saw CK+48, which would leak every test fold): 12 epochs, made here if missing.
-# Only Nano-A gets it (about 25 CPU minutes); the default's network (timeconvnet-nano-a) starts from the same run,
-# its stem inflated over the 5 frames. A later --epochs overrides EPOCHS.
+# Nano-A (about 25 CPU minutes) and Nano-B get it; the default's network (timeconvnet-nano-a) starts from Nano-A's
+# run, its stem inflated over the 5 frames. A later --epochs overrides EPOCHS.
 set -euo pipefail
 work=${1:-work/ckplus-10fold}
 epochs=${2:-30}
@@ -23,11 +23,17 @@ for model in emotionnet-nano-a emotionnet-nano-b emotionnet-nano-s emotionnet-na
 done
 [ -f work/stills-fer/meta.json ] || \
   aegis data build --recipe still --source fer2013=../shared/data/fer2013/train --out work/stills-fer
-[ -f work/runs/pre-nano-a-fer/result.json ] || aegis train --model emotionnet-nano-a --out work/runs/pre-nano-a-fer \
-  --data work/stills-fer --votes ../shared/data/fer2013/ferplus.csv --vote-weight 0.5 --label-smoothing 0.05 \
-  --erase 0.25 --holdout 0.1 0 --schedule cosine --threads 1 --batch 64 --epochs 12 --resume
+pretrain() {  # pretrain NANO_NAME: 12 epochs on FER2013 with FER+ votes, no CK+ (made once)
+  [ -f "work/runs/pre-nano-$1-fer/result.json" ] || aegis train --model "emotionnet-nano-$1" \
+    --out "work/runs/pre-nano-$1-fer" --data work/stills-fer --votes ../shared/data/fer2013/ferplus.csv \
+    --vote-weight 0.5 --label-smoothing 0.05 --erase 0.25 --holdout 0.1 0 --schedule cosine --threads 1 \
+    --batch 64 --epochs 12 --resume
+}
+pretrain a
 fold emotionnet-nano-a-ferplus-init emotionnet-nano-a --init work/runs/pre-nano-a-fer
 fold timeconvnet-nano-a-ferplus-init timeconvnet-nano-a --init work/runs/pre-nano-a-fer
+pretrain b
+fold emotionnet-nano-b-ferplus-init emotionnet-nano-b --init work/runs/pre-nano-b-fer
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
 fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
 fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
