@@ -27,19 +27,20 @@ def draw_frame(faces: list[tuple[str, tuple[int, int, int, int]]], size: tuple[i
 
 
 class SquareDetector:
-    """Finds the squares of `draw_frame` in a grey frame: one box per visible blob of each colour's grey level."""
+    """Finds the squares of `draw_frame` in a grey frame: one box per visible blob of each colour's grey level
+    (of at least `min_face` pixels a side, where given)."""
 
     def __init__(self, min_area: int = 400) -> None:
         self.min_area = min_area
 
-    def __call__(self, grey: np.ndarray) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
         found = []
         for colour in COLOURS:
             mask = (np.abs(grey.astype(int) - grey_level(colour)) <= 3).astype(np.uint8)
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
             n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
             for x, y, w, h, area in stats[1:n]:
-                if area >= self.min_area:
+                if area >= self.min_area and max(w, h) >= (min_face or 0):
                     found.append(Detection((int(x), int(y), int(w), int(h)), 0.9))
         return found
 

@@ -28,9 +28,10 @@ class Detection:
 
 
 class Detector(Protocol):
-    """Anything that finds faces in a grey frame, and looks again near a box where a tracked face was lost."""
+    """Anything that finds faces in a grey frame (of at least `min_face` pixels there, where given), and looks
+    again near a box where a tracked face was lost."""
 
-    def __call__(self, grey: np.ndarray) -> list[Detection]: ...
+    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]: ...
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 
@@ -72,7 +73,7 @@ class HaarDetector:
         if self._cascade.empty():
             raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
 
-    def __call__(self, grey: np.ndarray) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
         if self.settings.face_px:
             scale = min(2.0, CASCADE_WINDOW / self.settings.face_px)
         else:
@@ -80,7 +81,7 @@ class HaarDetector:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
         return suppress_overlaps([Detection(tuple(int(round(v / scale)) for v in d.box), d.score)
-                                  for d in self._detect(small)])
+                                  for d in self._detect(small, int((min_face or 0) * scale))])
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
@@ -107,11 +108,12 @@ class HaarDetector:
                 break
         return suppress_overlaps(found)[:1]
 
-    def _detect(self, grey: np.ndarray) -> list[Detection]:
-        """Raw cascade hits in the given image's pixels, scored 0..1."""
+    def _detect(self, grey: np.ndarray, min_face: int = 0) -> list[Detection]:
+        """Raw cascade hits in the given image's pixels (faces of at least `min_face` there), scored 0..1."""
         s = self.settings
+        side = max(s.min_face, min_face)
         boxes, _, weights = self._cascade.detectMultiScale3(
-            grey, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors, minSize=(s.min_face, s.min_face),
+            grey, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors, minSize=(side, side),
             outputRejectLevels=True)
         return [
             Detection(tuple(int(v) for v in b), float(1.0 / (1.0 + np.exp(-w))))
@@ -129,8 +131,9 @@ def region_around(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int]
 
 
 def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Detection]:
-    """Faces in a region three times a box's size around it, scaled so the box is REGION_FACE_SIDE wide (small
-    faces are looked at larger than in a whole-frame scan); boxes in frame pixels."""
+    """Faces of at least half a box's size in a region three times its size around it, scaled so the box is
+    REGION_FACE_SIDE wide (small faces are looked at larger than in a whole-frame scan, and no time goes to
+    faces far smaller than the tracked one); boxes in frame pixels."""
     x0, y0, x1, y1 = region_around(box, grey.shape)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return []
@@ -138,7 +141,7 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
     region = cv2.resize(grey[y0:y1, x0:x1], None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     found = []
-    for d in detector(region):
+    for d in detector(region, min_face=REGION_FACE_SIDE / 2):
         bx, by, bw, bh = d.box
         marks = tuple((x0 + px / scale, y0 + py / scale) for px, py in d.landmarks) if d.landmarks else None
         found.append(Detection((int(round(x0 + bx / scale)), int(round(y0 + by / scale)), int(round(bw / scale)),

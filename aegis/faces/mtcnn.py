@@ -64,12 +64,12 @@ class MtcnnDetector:
         self._nets = [ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
                       for name in ("pnet", "rnet", "onet")]
 
-    def __call__(self, grey: np.ndarray) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
         scale = 1.0
         if self.settings.max_side and max(grey.shape[:2]) > self.settings.max_side:
             scale = self.settings.max_side / max(grey.shape[:2])
             grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        found = self.detect(grey, max(self.settings.min_face * scale, CELL))
+        found = self.detect(grey, max(max(self.settings.min_face, min_face or 0) * scale, CELL))
         return [_rescale(d, 1 / scale, 0, 0) for d in found]
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:

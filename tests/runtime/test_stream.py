@@ -83,9 +83,9 @@ class CountingDetector(SquareDetector):
         super().__init__()
         self.shapes: list[tuple[int, ...]] = []
 
-    def __call__(self, grey: np.ndarray) -> list:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list:
         self.shapes.append(grey.shape)
-        return super().__call__(grey)
+        return super().__call__(grey, min_face)
 
 
 def test_guided_detection_scans_whole_frames_every_k_and_around_tracks_between():
