@@ -91,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folders (searched recursively), quoted globs, video files or manifest CSVs (path[,id])")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for <id>/ (what analyze writes), collection.csv/.parquet and failures.csv")
-    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                   help="videos analysed in parallel, one ONNX Runtime thread each")
+    p.add_argument("--workers", type=_positive_int,
+                   help="videos analysed in parallel, one core each (default: the number of cores)")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
     p.add_argument("--timeline", action="store_true", help="also draw each video's timeline.png (per track, "
@@ -336,7 +336,7 @@ def run_batch_cmd(args: argparse.Namespace) -> int:
         raise AegisError(str(exc)) from exc
     settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold, args.video,
                              args.timeline)
-    summary = run_batch(args.inputs, args.out, settings, args.workers, args.ray)
+    summary = run_batch(args.inputs, args.out, settings, args.workers or os.cpu_count() or 1, args.ray)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
