@@ -80,8 +80,7 @@ class HaarDetector:
             scale = min(1.0, self.settings.max_side / max(grey.shape[:2]))
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
-        return suppress_overlaps([Detection(tuple(int(round(v / scale)) for v in d.box), d.score)
-                                  for d in self._detect(small, int((min_face or 0) * scale))])
+        return suppress_overlaps([rescaled(d, 1 / scale) for d in self._detect(small, int((min_face or 0) * scale))])
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
@@ -140,13 +139,16 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
     scale = REGION_FACE_SIDE / max(box[2], box[3], 1)
     region = cv2.resize(grey[y0:y1, x0:x1], None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    found = []
-    for d in detector(region, min_face=REGION_FACE_SIDE / 2):
-        bx, by, bw, bh = d.box
-        marks = tuple((x0 + px / scale, y0 + py / scale) for px, py in d.landmarks) if d.landmarks else None
-        found.append(Detection((int(round(x0 + bx / scale)), int(round(y0 + by / scale)), int(round(bw / scale)),
-                                int(round(bh / scale))), d.score, marks))
-    return found
+    return [rescaled(d, 1 / scale, x0, y0) for d in detector(region, min_face=REGION_FACE_SIDE / 2)]
+
+
+def rescaled(det: Detection, factor: float, dx: float = 0.0, dy: float = 0.0) -> Detection:
+    """A detection found in a scaled or cut-out image, mapped back: scaled by `factor`, shifted by (dx, dy),
+    landmarks included."""
+    x, y, w, h = det.box
+    box = (int(round(x * factor + dx)), int(round(y * factor + dy)), int(round(w * factor)), int(round(h * factor)))
+    points = tuple((px * factor + dx, py * factor + dy) for px, py in det.landmarks) if det.landmarks else None
+    return Detection(box, det.score, points)
 
 
 def make_detector(name: str = "haar", face_px: int | None = None, threads: int = 1) -> Detector:

@@ -18,7 +18,7 @@ import onnxruntime as ort
 
 from aegis.errors import AegisError
 from aegis.faces.crop import Box
-from aegis.faces.detect import Detection, region_around, suppress_overlaps
+from aegis.faces.detect import Detection, region_around, rescaled, suppress_overlaps
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
 
@@ -70,7 +70,7 @@ class MtcnnDetector:
             scale = self.settings.max_side / max(grey.shape[:2])
             grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         found = self.detect(grey, max(max(self.settings.min_face, min_face or 0) * scale, CELL))
-        return [_rescale(d, 1 / scale, 0, 0) for d in found]
+        return [rescaled(d, 1 / scale) for d in found]
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Look in a region three times the lost box's size, for faces of at least half its size."""
@@ -78,7 +78,7 @@ class MtcnnDetector:
         if x1 - x0 < CELL or y1 - y0 < CELL:
             return []
         found = self.detect(grey[y0:y1, x0:x1], max(CELL, 0.5 * min(box[2], box[3])))
-        return [_rescale(d, 1.0, x0, y0) for d in found][:1]
+        return [rescaled(d, 1.0, x0, y0) for d in found][:1]
 
     def detect(self, image: np.ndarray, min_face: float) -> list[Detection]:
         """All faces of at least `min_face` pixels in a grey or BGR image, best first."""
@@ -199,10 +199,3 @@ def _net_input(images: np.ndarray) -> np.ndarray:
     """(N, H, W, 3) uint8 RGB to the networks' transposed (N, W, H, 3) float input."""
     return ((images.astype(np.float32) - 127.5) * 0.0078125).transpose(0, 2, 1, 3)
 
-
-def _rescale(det: Detection, factor: float, dx: int, dy: int) -> Detection:
-    """A detection scaled by `factor` and shifted by (dx, dy), landmarks included."""
-    x, y, w, h = det.box
-    box = (int(round(x * factor + dx)), int(round(y * factor + dy)), int(round(w * factor)), int(round(h * factor)))
-    points = tuple((px * factor + dx, py * factor + dy) for px, py in det.landmarks) if det.landmarks else None
-    return Detection(box, det.score, points)
