@@ -3,8 +3,8 @@
 # Usage: scripts/ckplus_10fold.sh [WORK_DIR] [EPOCHS]   (needs the train extra); results in WORK/<run>/folds.json
 # The FER2013-initialised runs start from a pre-training on the sharp FER2013 train images with FER+ votes and
 # no CK+ (the shipped runs saw CK+48, which would leak every test fold): 12 epochs, made here if missing.
-# Nano-A (about 25 CPU minutes) and Nano-B get it; the default's network (timeconvnet-nano-a) starts from Nano-A's
-# run, its stem inflated over the 5 frames. A later --epochs overrides EPOCHS.
+# Nano-A (about 25 CPU minutes), Nano-B and nano-s get it; the default's network (timeconvnet-nano-a) starts
+# from Nano-A's run, its stem inflated over the 5 frames. A later --epochs overrides EPOCHS.
 set -euo pipefail
 work=${1:-work/ckplus-10fold}
 epochs=${2:-30}
@@ -34,6 +34,8 @@ fold emotionnet-nano-a-ferplus-init emotionnet-nano-a --init work/runs/pre-nano-
 fold timeconvnet-nano-a-ferplus-init timeconvnet-nano-a --init work/runs/pre-nano-a-fer
 pretrain b
 fold emotionnet-nano-b-ferplus-init emotionnet-nano-b --init work/runs/pre-nano-b-fer
+pretrain s
+fold emotionnet-nano-s-ferplus-init emotionnet-nano-s --init work/runs/pre-nano-s-fer
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
 fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
 fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
