@@ -93,16 +93,17 @@ def _thumbnails(source: str, frames_csv: Path) -> dict[int, bytes]:
                 score, track = float(row["face_score"]), int(row["track_id"])
                 if track not in best or score > best[track][0]:
                     best[track] = (score, int(row["frame"]), tuple(int(row[k]) for k in "xywh"))
-    wanted = {frame: (track, box) for track, (_, frame, box) in best.items()}
+    wanted: dict[int, list[tuple[int, tuple[int, ...]]]] = {}  # frame -> its tracks' boxes (several may share one)
+    for track, (_, frame, box) in best.items():
+        wanted.setdefault(frame, []).append((track, box))
     thumbs: dict[int, bytes] = {}
     try:
         for index, frame in enumerate(open_source(source)):
-            if index in wanted:
-                track, (x, y, w, h) = wanted[index]
+            for track, (x, y, w, h) in wanted.get(index, []):
                 crop = frame[max(y, 0):y + h, max(x, 0):x + w]
                 if crop.size:
                     thumbs[track] = cv2.imencode(".jpg", cv2.resize(crop, (THUMB, THUMB)))[1].tobytes()
-            if len(thumbs) == len(wanted) or index > max(wanted, default=-1):
+            if len(thumbs) == len(best) or index > max(wanted, default=-1):
                 break
     except AegisError:
         pass  # the source moved or broke since the batch: the report shows empty thumbnails

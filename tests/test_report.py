@@ -52,3 +52,17 @@ def test_the_report_shows_what_a_person_needs_in_chromium(tmp_path):
 def test_a_folder_without_a_batch_is_one_clear_error(tmp_path):
     with pytest.raises(AegisError, match="no collection.csv"):
         write_report(tmp_path)
+
+
+def test_two_tracks_best_seen_in_the_same_frame_both_get_a_thumbnail(tmp_path):
+    from synthetic import draw_frame, write_video
+
+    from aegis.report import _thumbnails
+
+    boxes = {1: (20, 40, 60, 60), 2: (160, 40, 60, 60)}
+    video = write_video(tmp_path / "v.mp4", [draw_frame([("red", boxes[1]), ("blue", boxes[2])])] * 3)
+    header = "frame,track_id,face_score,x,y,w,h"
+    rows = [f"{f},{t},{0.99 if f == 1 else 0.5},{','.join(map(str, boxes[t]))}" for f in range(3) for t in (1, 2)]
+    (tmp_path / "frames.csv").write_text("\n".join([header, *rows]) + "\n")
+    thumbs = _thumbnails(str(video), tmp_path / "frames.csv")
+    assert sorted(thumbs) == [1, 2] and all(len(jpeg) > 100 for jpeg in thumbs.values())
