@@ -25,29 +25,29 @@ def clip_box(box: tuple[float, float, float, float], frame_shape: tuple[int, ...
     return x0, y0, x1 - x0, y1 - y0
 
 
-def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
-    """Grow or shrink a face box by a recipe's margin, then clip it to the frame.
+def margin_box(box: Box, margin: str) -> tuple[float, float, float, float]:
+    """A face box grown or shrunk by a recipe's margin (not clipped to any frame).
 
-    Args:
-        box: (x, y, w, h).
-        margin: "bigfacex" grows the box 10% on each side; "faceparty" shrinks it 10% on each side in x
-            and cuts 20% of its height from the top; "person" takes the person region below and around the
-            face (`person_box`), the input of a context CNN; "none" only clips.
-        frame_shape: the frame's (H, W, ...) shape.
-
-    Returns:
-        The adjusted (x, y, w, h), at least 1x1 and inside the frame.
+    "bigfacex" grows the box 10% on each side; "faceparty" shrinks it 10% on each side in x and cuts 20% of
+    its height from the top; "person" takes the person region below and around the face (`person_box`), the
+    input of a context CNN; "none" leaves it as it is.
     """
     x, y, w, h = (float(v) for v in box)
     if margin == "bigfacex":
-        x, y, w, h = x - 0.1 * w, y - 0.1 * h, 1.2 * w, 1.2 * h
-    elif margin == "faceparty":
-        x, y, w, h = x + 0.1 * w, y + 0.2 * h, 0.8 * w, 0.8 * h
-    elif margin == "person":
-        x, y, w, h = person_box(box)
-    elif margin != "none":
+        return x - 0.1 * w, y - 0.1 * h, 1.2 * w, 1.2 * h
+    if margin == "faceparty":
+        return x + 0.1 * w, y + 0.2 * h, 0.8 * w, 0.8 * h
+    if margin == "person":
+        return person_box(box)
+    if margin != "none":
         raise ValueError(f"margin {margin!r} is not one of {MARGINS}")
-    return clip_box((x, y, w, h), frame_shape)
+    return x, y, w, h
+
+
+def adjust_box(box: Box, margin: str, frame_shape: tuple[int, ...]) -> Box:
+    """A face box adjusted by a recipe's margin (`margin_box`), then clipped to a frame of `frame_shape`
+    (H, W, ...): (x, y, w, h), at least 1x1 and inside the frame."""
+    return clip_box(margin_box(box, margin), frame_shape)
 
 
 def to_grey(frame: np.ndarray) -> np.ndarray:
@@ -78,13 +78,18 @@ def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigface
         patch = grey[y:y + h, x:x + w]
         interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
         return cv2.resize(patch, (size, size), interpolation=interp).astype(np.float32) / 255.0
-    x, y, w, h = adjust_box(box, margin, (10 ** 9, 10 ** 9))  # unclipped: the turned frame is padded instead
-    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), roll, 1.0)
-    fit = np.array([[size / w, 0, -x * size / w], [0, size / h, -y * size / h]])
+    x, y, w, h = margin_box(box, margin)  # unclipped: the turned frame's border is repeated instead
+    # only the part of the frame the turned box can reach is warped: the sub-image's border is the frame's
+    # wherever the box leaves the frame, so the replicated border is the same
+    reach = int(np.ceil(0.71 * max(w, h))) + 2
+    cx, cy = int(round(x + w / 2)), int(round(y + h / 2))
+    x0, y0 = min(max(cx - reach, 0), grey.shape[1] - 1), min(max(cy - reach, 0), grey.shape[0] - 1)
+    grey = grey[y0:max(cy + reach, y0 + 1), x0:max(cx + reach, x0 + 1)]
+    turn = cv2.getRotationMatrix2D((x - x0 + w / 2, y - y0 + h / 2), roll, 1.0)
+    fit = np.array([[size / w, 0, -(x - x0) * size / w], [0, size / h, -(y - y0) * size / h]])
     matrix = fit @ np.vstack([turn, [0, 0, 1]])
-    if w > 2 * size:  # shrink first so the warp's bilinear sampling does not alias
-        small = cv2.resize(grey, None, fx=2 * size / w, fy=2 * size / w, interpolation=cv2.INTER_AREA)
+    if w > 2 * size and min(grey.shape) > 1:  # shrink first so the warp's bilinear sampling does not alias
+        grey = cv2.resize(grey, None, fx=2 * size / w, fy=2 * size / w, interpolation=cv2.INTER_AREA)
         matrix = matrix @ np.diag([w / (2 * size), w / (2 * size), 1.0])
-        grey = small
     out = cv2.warpAffine(grey, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out.astype(np.float32) / 255.0

@@ -55,3 +55,13 @@ def test_a_tilted_face_comes_out_level_and_an_upright_one_unchanged():
     assert eye_roll(None) == 0.0
     big = cv2.resize(tilted, (800, 800))  # a face much larger than the crop is shrunk first, same result
     assert np.abs(crop_face(big, (200, 200, 400, 400), 48, "none", roll) - aligned).mean() < 0.02
+
+
+@pytest.mark.parametrize("box", [(-20, -10, 60, 60), (150, 170, 80, 80), (300, 300, 40, 40)])
+def test_a_turned_crop_at_or_past_the_frame_edge_equals_turning_the_whole_frame(box):
+    grey = np.random.default_rng(0).integers(0, 256, (240, 320), dtype=np.uint8)
+    x, y, w, h = box
+    turn = np.vstack([cv2.getRotationMatrix2D((x + w / 2, y + h / 2), 25.0, 1.0), [0, 0, 1]])
+    fit = np.array([[48 / w, 0, -x * 48 / w], [0, 48 / h, -y * 48 / h]])
+    whole = cv2.warpAffine(grey, fit @ turn, (48, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    np.testing.assert_allclose(crop_face(grey, box, 48, "none", 25.0), whole.astype(np.float32) / 255, atol=1.5 / 255)
