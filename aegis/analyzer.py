@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from aegis.errors import SourceError
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detector, make_detector
 from aegis.faces.track import TrackerSettings
 from aegis.outputs import AnalysisWriter
 from aegis.progress import progress
@@ -27,17 +27,18 @@ class Analyzer:
     Args:
         model: an .onnx path, a shipped model name, or None for the shipped default.
         detector: a face detector; the Haar cascade by default.
-        detect_every: run the detector on every k-th frame and let the tracker carry boxes between.
+        detect_every: scan whole frames every k-th frame; in between, re-find each tracked face around it.
         smoothing: per-track EMA weight of past probabilities (0 = off).
         threshold: top probability under which a face is labelled "uncertain".
         threads: ONNX Runtime threads.
     """
 
-    def __init__(self, model: str | Path | None = None, detector: Detector | None = None, detect_every: int = 1,
+    def __init__(self, model: str | Path | None = None, detector: Detector | None = None,
+                 detect_every: int = DEFAULT_DETECT_EVERY,
                  smoothing: float = 0.5, threshold: float = 0.4, threads: int = 1,
                  tracker: TrackerSettings | None = None) -> None:
         self.model = OnnxModel(model, threads=threads)
-        self.detector = detector or HaarDetector()
+        self.detector = detector or make_detector()
         self.settings = StreamSettings(detect_every=detect_every, smoothing=smoothing, threshold=threshold)
         self.tracker = tracker
 

@@ -22,6 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from aegis.errors import AegisError
+from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR
 from aegis.labels import CLASSES
 from aegis.progress import progress
 from aegis.render.timeline import draw_timeline
@@ -37,8 +38,8 @@ class BatchSettings:
     """What each video is analysed with; part of every video's completion key."""
 
     model: str | None = None
-    detector: str = "haar"
-    detect_every: int = 1
+    detector: str = DEFAULT_DETECTOR
+    detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
     threshold: float = 0.4
     video: bool = False

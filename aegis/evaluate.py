@@ -18,7 +18,7 @@ from aegis.data.store import load_store
 from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, eye_roll
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.detect import DEFAULT_DETECTOR, Detector, make_detector
 from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
@@ -46,7 +46,8 @@ def evaluate_clip_store(model: ClipModel, store: ClipStore) -> dict:
     return {**report, "skipped_labels": skipped, "model": {"path": str(model.path), "name": model.meta["name"]}}
 
 
-def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1, detector: Detector | str = "haar") -> dict:
+def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1,
+                         detector: Detector | str = DEFAULT_DETECTOR) -> dict:
     """A clip model over a labelled video dataset (KIND=PATH): the main face's per-frame features, built in a
     temporary clip store that is deleted afterwards, then the metrics. Clips without a face count as wrong in
     the clip accuracy."""
@@ -165,7 +166,7 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
     if not sequences:
         raise AegisError(f"no labelled CK+ sequences under {root}")
     lookup = {c: i for i, c in enumerate(model.classes)}
-    detector = detector or HaarDetector()
+    detector = detector or make_detector()
     y_true, y_pred, no_face, unreadable = [], [], [], []
     for seq in progress(sequences, desc="ckplus"):
         pipeline = FacePipeline(model, detector, StreamSettings(smoothing=0.0, threshold=0.0))
@@ -193,7 +194,7 @@ def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Dete
     if not videos:
         raise AegisError(f"no labelled videos in {kind}={root}")
     lookup = {c: i for i, c in enumerate(model.classes)}
-    detector = detector or HaarDetector()
+    detector = detector or make_detector()
     y_true, y_pred, no_face, unreadable = [], [], [], []
     for video in progress(videos, desc=kind):
         pipeline = FacePipeline(model, detector)
@@ -226,7 +227,7 @@ def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = N
     if crop and not through_detector:
         raise AegisError("--crop needs --through-detector (it sets how detected faces are cut)")
     if kind in ("images", "fer2013"):
-        pipeline_detector = (detector or HaarDetector()) if through_detector else None
+        pipeline_detector = (detector or make_detector()) if through_detector else None
         return evaluate_images(model, source, votes, flip, pipeline_detector, crop)
     if kind == "ckplus":
         return evaluate_ckplus(model, path, detector)

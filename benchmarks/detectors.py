@@ -5,7 +5,8 @@ noise-and-gradient background at 640x480, 1280x720 and 1920x1080 with 1, 3 and 1
 when a detection overlaps its pasted box by IoU >= 0.3, and a detection that overlaps none is false. The
 shared clips: the full pipeline (detector and tracker) with --detect-every K; a frame is recalled when as
 many faces are tracked as people are in the clip, and track IDs count distinct tracks (more than the
-people: false or broken tracks).
+people: false or broken tracks). A crowd clip: 48 1920x1080 frames of a 10-face scene whose faces drift 1-2
+px a frame, through the whole pipeline (the peer: its `detect_emotions`), scored as the scenes.
 
     python benchmarks/detectors.py --json work/detectors.json [--min-face PX]
     /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
@@ -26,16 +27,23 @@ from aegis.data.images import scan_stills
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SIZES = ((640, 480), (1280, 720), (1920, 1080))
 COUNTS = (1, 3, 10)
+CROWD_K = (3, 10)  # whole-frame scan intervals tried on the crowd clip
 PEOPLE = {"face-demographics-walking.gif": 2, "head-pose-face-detection-female-and-male.gif": 2,
           "head-pose-face-detection-female.gif": 1, "head-pose-face-detection-male.gif": 1}
+
+
+def background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A grey frame of `size` (w, h): a left-to-right gradient with noise."""
+    w, h = size
+    ramp = np.linspace(60, 190, w, dtype=np.float32)[None, :] + rng.normal(0, 12, (h, w)).astype(np.float32)
+    return np.clip(ramp, 0, 255).astype(np.uint8)
 
 
 def scene(size: tuple[int, int], faces: int, crops: list[np.ndarray], rng: np.random.Generator
           ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """A BGR frame with `faces` non-overlapping pasted faces, and their (x, y, w, h) boxes."""
     w, h = size
-    ramp = np.linspace(60, 190, w, dtype=np.float32)[None, :] + rng.normal(0, 12, (h, w)).astype(np.float32)
-    frame = np.clip(ramp, 0, 255).astype(np.uint8)
+    frame = background(size, rng)
     boxes: list[tuple[int, int, int, int]] = []
     while len(boxes) < faces:
         side = int(rng.choice([40, 64, 96, 160]))
@@ -47,6 +55,31 @@ def scene(size: tuple[int, int], faces: int, crops: list[np.ndarray], rng: np.ra
         frame[y:y + side, x:x + side] = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
         boxes.append((x, y, side, side))
     return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), boxes
+
+
+def crowd_clip(crops: list[np.ndarray], frames: int = 48, faces: int = 10, seed: int = 1
+               ) -> list[tuple[np.ndarray, list]]:
+    """A 1920x1080 clip: a scene's `faces` faces (40-160 px), each drifting 1-2 px a frame and bouncing off the
+    edges, on fresh background noise every frame; with each frame's true boxes."""
+    rng, size = np.random.default_rng(seed), SIZES[-1]
+    first, start = scene(size, faces, crops, rng)
+    patches = [first[y:y + h, x:x + w, 0] for x, y, w, h in start]
+    boxes = [np.array(b[:2], float) for b in start]
+    velocity = [rng.uniform(1, 2, 2) * rng.choice([-1, 1], 2) for _ in start]
+    clip = []
+    for _ in range(frames):
+        frame, truth = background(size, rng), []
+        for patch, corner in zip(patches, boxes, strict=True):
+            x, y = (int(v) for v in corner)
+            frame[y:y + patch.shape[0], x:x + patch.shape[1]] = patch
+            truth.append((x, y, patch.shape[1], patch.shape[0]))
+        clip.append((cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), truth))
+        for patch, corner, v in zip(patches, boxes, velocity, strict=True):
+            for axis, limit in ((0, size[0] - patch.shape[1]), (1, size[1] - patch.shape[0])):
+                if not 0 <= corner[axis] + v[axis] <= limit:
+                    v[axis] = -v[axis]
+                corner[axis] += v[axis]
+    return clip
 
 
 def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -71,16 +104,21 @@ def score_scenes(detect, frames: list[tuple[np.ndarray, list]]) -> dict:
             "ms_per_frame": round(ms, 1)}
 
 
+def ckplus_crops(rng: np.random.Generator, count: int = 200) -> list[np.ndarray]:
+    """`count` CK+48 faces drawn at random."""
+    images, _ = scan_stills(f"images={DATA / 'ckplus48'}")
+    return [images[i].read_grey() for i in rng.choice(len(images), count, replace=False)]
+
+
 def make_scenes(per_cell: int = 4, seed: int = 0) -> dict[str, list]:
     """`per_cell` scenes for each frame size and face count, keyed 'WxH/N'."""
-    images, _ = scan_stills(f"images={DATA / 'ckplus48'}")
     rng = np.random.default_rng(seed)
-    crops = [images[i].read_grey() for i in rng.choice(len(images), 200, replace=False)]
+    crops = ckplus_crops(rng)
     return {f"{w}x{h}/{n}": [scene((w, h), n, crops, rng) for _ in range(per_cell)] for w, h in SIZES for n in COUNTS}
 
 
-def ours(detector_name: str, scenes: dict[str, list], face_px: int | None = None) -> dict:
-    """Our detectors on the scenes and, through the pipeline, on the shared clips."""
+def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int | None = None) -> dict:
+    """Our detectors on the scenes and, through the pipeline, on the crowd clip and the shared clips."""
     from aegis.faces.crop import to_grey
     from aegis.faces.detect import make_detector
     from aegis.runtime.onnx import OnnxModel
@@ -91,6 +129,10 @@ def ours(detector_name: str, scenes: dict[str, list], face_px: int | None = None
     result = {"scenes": {k: score_scenes(lambda f: [d.box for d in detector(to_grey(f))], v)
                          for k, v in scenes.items()}, "clips": {}}
     model = OnnxModel(None, threads=1)
+    result["crowd"] = {}
+    for every in CROWD_K:
+        process = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every)).process
+        result["crowd"][f"K{every}"] = score_scenes(lambda f, run=process: [face.box for face in run(f).faces], crowd)
     for every in (1, 3):
         for name, people in PEOPLE.items():
             pipeline = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every))
@@ -106,13 +148,17 @@ def ours(detector_name: str, scenes: dict[str, list], face_px: int | None = None
     return result
 
 
-def peer(scenes: dict[str, list]) -> dict:
-    """The peer `fer` 25.10.3's own face detection (OpenCV Haar, its settings) on the scenes and clips."""
+def peer(scenes: dict[str, list], crowd: list) -> dict:
+    """The peer `fer` 25.10.3's own face detection (OpenCV Haar, its settings) on the scenes, and its
+    `detect_emotions` (detection and classification) on the crowd clip and the shared clips."""
     from fer.fer import FER
 
     fer = FER()
     result = {"scenes": {k: score_scenes(lambda f: [tuple(int(v) for v in b) for b in fer.find_faces(f, bgr=True)],
-                                         v) for k, v in scenes.items()}, "clips": {}}
+                                         v) for k, v in scenes.items()},
+              "crowd": {"K1": score_scenes(lambda f: [tuple(int(v) for v in face["box"])
+                                                      for face in fer.detect_emotions(f)], crowd)},
+              "clips": {}}
     for name, people in PEOPLE.items():
         capture = cv2.VideoCapture(str(DATA / "videos" / name))
         counts, start, n = [], time.perf_counter(), 0
@@ -135,11 +181,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    scenes = make_scenes()
-    results = ({"peer-fer": peer(scenes)} if args.peer
-               else {name: ours(name, scenes, args.min_face) for name in args.detectors})
+    scenes, crowd = make_scenes(), crowd_clip(ckplus_crops(np.random.default_rng(1)))
+    results = ({"peer-fer": peer(scenes, crowd)} if args.peer
+               else {name: ours(name, scenes, crowd, args.min_face) for name in args.detectors})
     for name, result in results.items():
-        for part in ("scenes", "clips"):
+        for part in ("scenes", "crowd", "clips"):
             for key, row in result[part].items():
                 print(f"{name:9} {key:52} {row}")
     if args.json:

@@ -1,9 +1,11 @@
 """Benchmark: end-to-end pipeline FPS at 640x480 with 1 and 3 real faces, on one thread, with stage shares.
 
-    python benchmarks/pipeline_fps.py [--model PATH] [--frames 300] [--detect-every 1] [--detector haar]
+    python benchmarks/pipeline_fps.py [--model PATH] [--frames 300] [--detect-every K] [--detector NAME]
+    /work/peer-venv/bin/python benchmarks/pipeline_fps.py --peer     # fer 25.10.3 on the same frames
 
 Frames are built from the clips in ../shared/data/videos (decoding is not timed); detection, tracking,
-cropping, the model and the overlay are.
+cropping, the model and the overlay are. Defaults are the pipeline's. The peer row times its
+`detect_emotions` (its Haar detection and TFLite classification) on the same frames in the same order.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import cv2
 import numpy as np
 
 from aegis.faces.crop import to_grey
-from aegis.faces.detect import DETECTORS, HaarDetector, make_detector
+from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, HaarDetector, make_detector
 from aegis.render.overlay import draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
@@ -38,28 +40,35 @@ def one_face_frames() -> list[np.ndarray]:
 
 
 def three_face_frames() -> list[np.ndarray]:
-    """Three 213x480 columns, each centred on the face of a clip (the male clip is used twice, mirrored)."""
+    """Three 213-pixel columns, each centred on the face of a clip scaled as in `one_face_frames` (so the faces
+    keep their shape and size; the male clip is used twice, mirrored), side by side and padded to 640x480."""
     columns = []
     detector = HaarDetector()
     for i, name in enumerate(CLIPS):
-        frames = list(open_source(VIDEOS / name))
+        frames = [cv2.resize(f, (640, 360)) for f in open_source(VIDEOS / name)]
         x, y, w, h = detector(to_grey(frames[0]))[0].box
-        cx = int(np.clip(x + w // 2, 107, frames[0].shape[1] - 107))
-        column = [cv2.resize(f[:, cx - 107:cx + 106], (213, 480)) for f in frames]
+        cx = int(np.clip(x + w // 2, 107, 640 - 107))
+        column = [f[:, cx - 107:cx + 106] for f in frames]
         columns.append([cv2.flip(c, 1) for c in column] if i == 2 else column)
     n = min(len(c) for c in columns)
-    return [np.hstack([c[k] for c in columns])[:, :640] for k in range(n)]
+    return [cv2.copyMakeBorder(np.hstack([c[k] for c in columns]), 60, 60, 0, 1, cv2.BORDER_REPLICATE)
+            for k in range(n)]
 
 
-def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: int, detector: str = "haar") -> dict:
-    """Run `count` frames (the clip played back and forth) and time every stage."""
-    pipeline = FacePipeline(model, make_detector(detector), StreamSettings(detect_every=detect_every))
+def playback(frames: list[np.ndarray], count: int) -> list[np.ndarray]:
+    """`count` frames of the clip played back and forth."""
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
+    return [frames[order[i % len(order)]] for i in range(count)]
+
+
+def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: int, detector: str,
+          face_px: int | None = None) -> dict:
+    """Run `count` frames (the clip played back and forth) and time every stage."""
+    pipeline = FacePipeline(model, make_detector(detector, face_px), StreamSettings(detect_every=detect_every))
     stages = {"detect": 0.0, "track": 0.0, "crop": 0.0, "model": 0.0, "overlay": 0.0}
     faces = 0
     start = time.perf_counter()
-    for i in range(count):
-        frame = frames[order[i % len(order)]]
+    for i, frame in enumerate(playback(frames, count)):
         result = pipeline.process(frame, i)
         t0 = time.perf_counter()
         draw_overlay(frame, result.faces, "emoji")
@@ -73,22 +82,42 @@ def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: 
             "share": {k: round(v / total, 3) for k, v in stages.items()}}
 
 
+def bench_peer(frames: list[np.ndarray], count: int) -> dict:
+    """The peer `fer` 25.10.3: `detect_emotions` on each frame, timed whole."""
+    from fer.fer import FER
+
+    fer, faces = FER(), 0
+    start = time.perf_counter()
+    for frame in playback(frames, count):
+        faces += len(fer.detect_emotions(frame))
+    total = (time.perf_counter() - start) * 1e3
+    return {"fps": round(count / total * 1e3, 1), "ms_per_frame": round(total / count, 2),
+            "faces_per_frame": round(faces / count, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="ONNX model (default: the shipped default)")
     parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--detect-every", type=int, default=1)
-    parser.add_argument("--detector", choices=DETECTORS, default="haar")
+    parser.add_argument("--detect-every", type=int, default=DEFAULT_DETECT_EVERY)
+    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR)
+    parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: the detector's)")
+    parser.add_argument("--peer", action="store_true", help="time the fer package instead (run in its venv)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    model = OnnxModel(args.model, threads=1)
-    report = {"model": model.info.name, "detector": args.detector, "detect_every": args.detect_every, "threads": 1,
-              "1 face": bench(model, one_face_frames(), args.frames, args.detect_every, args.detector),
-              "3 faces": bench(model, three_face_frames(), args.frames, args.detect_every, args.detector)}
+    if args.peer:
+        report = {"peer": "fer 25.10.3", "1 face": bench_peer(one_face_frames(), args.frames),
+                  "3 faces": bench_peer(three_face_frames(), args.frames)}
+    else:
+        model = OnnxModel(args.model, threads=1)
+        run = (args.frames, args.detect_every, args.detector, args.min_face)
+        report = {"model": model.info.name, "detector": args.detector, "min_face": args.min_face,
+                  "detect_every": args.detect_every, "threads": 1,
+                  "1 face": bench(model, one_face_frames(), *run), "3 faces": bench(model, three_face_frames(), *run)}
     print(json.dumps(report, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.faces.detect import Detection
+from aegis.faces.detect import Detection, detect_in_region
 
 COLOURS = {"red": (40, 40, 240), "blue": (250, 170, 60), "green": (40, 250, 40)}  # BGR, distinct grey levels
 
@@ -28,21 +28,28 @@ def draw_frame(faces: list[tuple[str, tuple[int, int, int, int]]], size: tuple[i
 
 class SquareDetector:
     """Finds the squares of `draw_frame` in a grey frame: one box per visible blob of each colour's grey level
-    (of at least `min_face` pixels a side, where given)."""
+    (of `min_face` to `max_face` pixels a side, where given)."""
 
     def __init__(self, min_area: int = 400) -> None:
         self.min_area = min_area
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
+                 ) -> list[Detection]:
         found = []
         for colour in COLOURS:
             mask = (np.abs(grey.astype(int) - grey_level(colour)) <= 3).astype(np.uint8)
             mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
             n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
             for x, y, w, h, area in stats[1:n]:
-                if area >= self.min_area and max(w, h) >= (min_face or 0):
+                if area >= self.min_area and (min_face or 0) <= max(w, h) <= (max_face or np.inf):
                     found.append(Detection((int(x), int(y), int(w), int(h)), 0.9))
         return found
+
+    def smallest_face(self, shape: tuple[int, ...]) -> float:
+        return float(np.sqrt(self.min_area))
+
+    def around(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
+        return detect_in_region(self, grey, box)
 
     def near(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
         return []

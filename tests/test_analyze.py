@@ -28,7 +28,7 @@ def _rows(path):
 
 
 def test_save_writes_expected_rows_summary_and_video(tmp_path, tiny_model):
-    analyzer = Analyzer(model=tiny_model, detector=SquareDetector(), smoothing=0.0)
+    analyzer = Analyzer(model=tiny_model, detector=SquareDetector(), smoothing=0.0, detect_every=1)  # newcomers at once
     summary = analyzer.save(_clip(tmp_path), tmp_path / "out", overlay="both", show_progress=False)
     out = tmp_path / "out"
     assert (out / "frames.csv").read_text().splitlines()[0] == COLUMNS
@@ -66,11 +66,11 @@ def test_interrupted_file_run_leaves_no_outputs(tmp_path, tiny_model):
     class Interrupting(SquareDetector):
         calls = 0
 
-        def __call__(self, grey, min_face=None):
+        def __call__(self, grey, min_face=None, max_face=None):
             self.calls += 1
             if self.calls == 5:
                 raise KeyboardInterrupt
-            return super().__call__(grey, min_face)
+            return super().__call__(grey, min_face, max_face)
 
     with pytest.raises(KeyboardInterrupt):
         Analyzer(model=tiny_model, detector=Interrupting()).save(_clip(tmp_path), tmp_path / "o", show_progress=False)

@@ -11,7 +11,7 @@ from aegis.clips.runtime import ClipModel
 from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.detect import Detector, make_detector
 from aegis.runtime.results import FrameResult
 
 
@@ -41,7 +41,7 @@ def classify_clip_learned(clip_model: ClipModel, source: str | Path, settings: V
     """A learned clip model's label: its feature model tracks the clip, the main face's frames make the input."""
     model, context = clip_model.frame_models()
     video = Video(str(source), str(source), "", Path(source))
-    face = main_face(video, model, detector or HaarDetector(), context, settings)
+    face = main_face(video, model, detector or make_detector(), context, settings)
     frames = face_frames(face, model, context)
     report = {"source": str(source), "method": clip_model.meta["name"], "main_track": face.track,
               "tracks": face.tracks, "face_frames": len(face.crops), "label": None, "probs": None}

@@ -19,7 +19,7 @@ from aegis.data.sources import Video, read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import Detector, named_detector
+from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline
@@ -99,8 +99,8 @@ def video_frames(video: Video, model: OnnxModel, detector: Detector, context_mod
     return face_frames(main_face(video, model, detector, context_model, settings), model, context_model)
 
 
-def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel, detector: Detector | str = "haar",
-                     context_model: OnnxModel | None = None,
+def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel,
+                     detector: Detector | str = DEFAULT_DETECTOR, context_model: OnnxModel | None = None,
                      workers: int = 1) -> Path:
     """Write out/frames.npy (sum of T, F), out/index.csv and out/meta.json.
 

@@ -24,7 +24,7 @@ from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
-from aegis.faces.detect import Detector, named_detector
+from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
 from aegis.progress import progress
 from aegis.runtime.onnx import cached_model
 
@@ -58,7 +58,7 @@ class RecipeSettings:
     peaks: int = 3
     neutral: bool = False
     margin: str | None = None
-    detector: str = "haar"
+    detector: str = DEFAULT_DETECTOR
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:

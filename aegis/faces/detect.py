@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,9 @@ import numpy as np
 from aegis.errors import AegisError
 from aegis.faces.crop import Box
 
-REGION_FACE_SIDE = 80  # region searches resize their region so the face is about this many pixels wide
+REGION_FACE_SIDE = 40  # region searches resize their region so the tracked face is this many pixels wide,
+TILTED_FACE_SIDE = 80  # or this wide for the tilted search, where Haar needs larger faces
+REGION_FACE_BAND = (0.7, 1.4)  # ... and look only for faces this much smaller or larger than the tracked one
 CASCADE_WINDOW = 24  # the frontal cascade's window: the smallest face it finds, in the pixels it scans
 
 
@@ -28,12 +31,18 @@ class Detection:
 
 
 class Detector(Protocol):
-    """Anything that finds faces in a grey frame (of at least `min_face` pixels there, where given), and looks
-    again near a box where a tracked face was lost."""
+    """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given),
+    re-finds a tracked face cheaply `around` its predicted box, and looks again, more thoroughly, `near` a box
+    where that failed (tilted heads)."""
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]: ...
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
+                 ) -> list[Detection]: ...
+
+    def around(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
+
+    def smallest_face(self, shape: tuple[int, ...]) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -73,31 +82,43 @@ class HaarDetector:
         if self._cascade.empty():
             raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
-        if self.settings.face_px:
-            scale = min(2.0, CASCADE_WINDOW / self.settings.face_px)
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
+                 ) -> list[Detection]:
+        smallest = min_face or self.settings.face_px
+        if smallest:  # scan at the scale where the smallest face wanted fills the cascade's window
+            scale = min(2.0, CASCADE_WINDOW / smallest)
         else:
             scale = min(1.0, self.settings.max_side / max(grey.shape[:2]))
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         small = grey if scale == 1.0 else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interp)
-        return suppress_overlaps([rescaled(d, 1 / scale) for d in self._detect(small, int((min_face or 0) * scale))])
+        found = self._detect(small, CASCADE_WINDOW if min_face else 0, int(max_face * scale) if max_face else 0)
+        return suppress_overlaps([rescaled(d, 1 / scale) for d in found])
+
+    def smallest_face(self, shape: tuple[int, ...]) -> float:
+        """The smallest face, in frame pixels, that a whole scan of a frame of `shape` finds."""
+        if self.settings.face_px:
+            return float(self.settings.face_px)
+        return max(self.settings.min_face, CASCADE_WINDOW) / min(1.0, self.settings.max_side / max(shape[:2]))
+
+    def around(self, grey: np.ndarray, box: Box) -> list[Detection]:
+        """An upright search of the region around a tracked box (`detect_in_region`)."""
+        return detect_in_region(self, grey, box)
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
-        """Search a region three times the box's size around it, tilted by each roll angle in turn (smallest
-        first, until a face is found); the box found maps back upright."""
-        x0, y0, x1, y1 = region_around(box, grey.shape)
-        if x1 - x0 < self.settings.min_face or y1 - y0 < self.settings.min_face:
+        """Search the region around a box (`region_image`, the face TILTED_FACE_SIDE wide) tilted by each roll
+        angle in turn (smallest first, until a face is found); the box found maps back upright."""
+        cut = region_image(grey, box, TILTED_FACE_SIDE)
+        if cut is None:
             return []
-        region = grey[y0:y1, x0:x1]
-        scale = min(1.0, REGION_FACE_SIDE / max(box[2], box[3], 1))
-        region = region if scale == 1.0 else cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        region, scale, x0, y0 = cut
+        low, high = (TILTED_FACE_SIDE * f for f in REGION_FACE_BAND)
         centre = (region.shape[1] / 2, region.shape[0] / 2)
         found = []
         for angle in sorted(self.settings.roll_angles, key=abs):  # smallest tilt first; stop at the first hit
             rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
             turned = cv2.warpAffine(region, rotation, region.shape[::-1], borderMode=cv2.BORDER_REPLICATE)
             back = cv2.invertAffineTransform(rotation)
-            for d in self._detect(turned):
+            for d in self._detect(turned, int(low), int(high)):
                 bx, by, bw, bh = d.box
                 cx, cy = back @ np.array([bx + bw / 2, by + bh / 2, 1.0])
                 side = bw / scale
@@ -107,12 +128,14 @@ class HaarDetector:
                 break
         return suppress_overlaps(found)[:1]
 
-    def _detect(self, grey: np.ndarray, min_face: int = 0) -> list[Detection]:
-        """Raw cascade hits in the given image's pixels (faces of at least `min_face` there), scored 0..1."""
+    def _detect(self, grey: np.ndarray, min_face: int = 0, max_face: int = 0) -> list[Detection]:
+        """Raw cascade hits in the given image's pixels (faces of `min_face` to `max_face` there; 0: no
+        bound), scored 0..1."""
         s = self.settings
         side = max(s.min_face, min_face)
+        largest = (max(max_face, side),) * 2 if max_face else (0, 0)
         boxes, _, weights = self._cascade.detectMultiScale3(
-            grey, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors, minSize=(side, side),
+            grey, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors, minSize=(side, side), maxSize=largest,
             outputRejectLevels=True)
         return [
             Detection(tuple(int(v) for v in b), float(1.0 / (1.0 + np.exp(-w))))
@@ -121,6 +144,17 @@ class HaarDetector:
 
 
 DETECTORS = ("haar", "mtcnn")
+DEFAULT_DETECTOR = "mtcnn"  # by measured recall and speed (docs/detector.md)
+DEFAULT_DETECT_EVERY = 3  # whole-frame scans on every 3rd frame; tracked faces are re-found in between
+
+
+def size_band(smallest: float, band: int, bands: int) -> tuple[float, float | None]:
+    """The `band`-th of `bands` ranges of face sizes from `smallest` up, (low, high; None for the open last
+    one). Each is sqrt(2) wider than the one before: one MTCNN pyramid level, and about half the scan cost of
+    the band before (a scan's cost falls with the square of the smallest face it looks for), so the bands
+    together cost about one whole scan."""
+    low = smallest * math.sqrt(2) ** band
+    return low, low * math.sqrt(2) if band + 1 < bands else None
 
 
 def region_around(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -129,17 +163,28 @@ def region_around(box: Box, shape: tuple[int, ...]) -> tuple[int, int, int, int]
     return (max(int(x - w), 0), max(int(y - h), 0), min(int(x + 2 * w), shape[1]), min(int(y + 2 * h), shape[0]))
 
 
-def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Detection]:
-    """Faces of at least half a box's size in a region three times its size around it, scaled so the box is
-    REGION_FACE_SIDE wide (small faces are looked at larger than in a whole-frame scan, and no time goes to
-    faces far smaller than the tracked one); boxes in frame pixels."""
+def region_image(grey: np.ndarray, box: Box, side: int = REGION_FACE_SIDE) -> tuple[np.ndarray, float, int, int] | None:
+    """The region three times a box's size around it, resized so the box is `side` pixels wide, with that
+    scale and the region's origin in the frame (None for a region under 8 px)."""
     x0, y0, x1, y1 = region_around(box, grey.shape)
     if x1 - x0 < 8 or y1 - y0 < 8:
-        return []
-    scale = REGION_FACE_SIDE / max(box[2], box[3], 1)
+        return None
+    scale = side / max(box[2], box[3], 1)
     region = cv2.resize(grey[y0:y1, x0:x1], None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    return [rescaled(d, 1 / scale, x0, y0) for d in detector(region, min_face=REGION_FACE_SIDE / 2)]
+    return region, scale, x0, y0
+
+
+def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Detection]:
+    """Faces of about a box's size (REGION_FACE_BAND) in the region around it (`region_image`): small faces
+    are looked at larger than in a whole-frame scan, and large ones smaller, so each search costs about the
+    same and no time goes to sizes the tracked face cannot have changed to; boxes in frame pixels."""
+    cut = region_image(grey, box)
+    if cut is None:
+        return []
+    region, scale, x0, y0 = cut
+    low, high = (REGION_FACE_SIDE * f for f in REGION_FACE_BAND)
+    return [rescaled(d, 1 / scale, x0, y0) for d in detector(region, min_face=low, max_face=high)]
 
 
 def rescaled(det: Detection, factor: float, dx: float = 0.0, dy: float = 0.0) -> Detection:
@@ -151,7 +196,7 @@ def rescaled(det: Detection, factor: float, dx: float = 0.0, dy: float = 0.0) ->
     return Detection(box, det.score, points)
 
 
-def make_detector(name: str = "haar", face_px: int | None = None, threads: int = 1) -> Detector:
+def make_detector(name: str = DEFAULT_DETECTOR, face_px: int | None = None, threads: int = 1) -> Detector:
     """A detector by name: `haar` (OpenCV's cascade) or `mtcnn` (CNN cascade with landmarks, ONNX Runtime).
 
     `face_px` is the smallest face wanted, in frame pixels; it sets the scale each frame is scanned at

@@ -18,7 +18,15 @@ import onnxruntime as ort
 
 from aegis.errors import AegisError
 from aegis.faces.crop import Box
-from aegis.faces.detect import Detection, region_around, rescaled, suppress_overlaps
+from aegis.faces.detect import (
+    REGION_FACE_BAND,
+    REGION_FACE_SIDE,
+    Detection,
+    region_around,
+    region_image,
+    rescaled,
+    suppress_overlaps,
+)
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
 
@@ -64,31 +72,58 @@ class MtcnnDetector:
         self._nets = [ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
                       for name in ("pnet", "rnet", "onet")]
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
+                 ) -> list[Detection]:
         scale = 1.0
         if self.settings.max_side and max(grey.shape[:2]) > self.settings.max_side:
             scale = self.settings.max_side / max(grey.shape[:2])
             grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        found = self.detect(grey, max(max(self.settings.min_face, min_face or 0) * scale, CELL))
+        smallest = max(min_face or self.settings.min_face, CELL / scale)
+        found = self.detect(grey, smallest * scale, max_face * scale if max_face else None)
         return [rescaled(d, 1 / scale) for d in found]
 
-    def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
-        """Look in a region three times the lost box's size, for faces of at least half its size."""
+    def smallest_face(self, shape: tuple[int, ...]) -> float:
+        """The smallest face, in frame pixels, that a whole scan of a frame of `shape` finds."""
+        shrink = min(1.0, self.settings.max_side / max(shape[:2])) if self.settings.max_side else 1.0
+        return max(self.settings.min_face, CELL / shrink)
+
+    def around(self, grey: np.ndarray, box: Box) -> list[Detection]:
+        """O-Net alone on a tracked box, framed as O-Net frames a face: the face there, moved and resized by
+        O-Net's regression, with its landmarks, or nothing if O-Net no longer sees a face (about 0.5 ms)."""
         x0, y0, x1, y1 = region_around(box, grey.shape)
         if x1 - x0 < CELL or y1 - y0 < CELL:
             return []
-        found = self.detect(grey[y0:y1, x0:x1], max(CELL, 0.5 * min(box[2], box[3])))
-        return [rescaled(d, 1.0, x0, y0) for d in found][:1]
+        bw, bh, cx, cy = self.settings.box_in_crop
+        half = max(bw * box[2], bh * box[3]) / 2
+        centre_x, centre_y = box[0] + cx * box[2] - x0, box[1] + cy * box[3] - y0
+        candidate = np.array([[centre_x - half, centre_y - half, centre_x + half, centre_y + half, 1.0]])
+        boxes, points = self._output(grey[y0:y1, x0:x1], np.fix(candidate))
+        return [rescaled(d, 1.0, x0, y0) for d in self._detections(boxes, points)]
 
-    def detect(self, image: np.ndarray, min_face: float) -> list[Detection]:
-        """All faces of at least `min_face` pixels in a grey or BGR image, best first."""
-        rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB)
-        boxes = self._propose(rgb, min_face)
+    def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
+        """Look for the lost face in the region around its box (`region_image`), at about its size."""
+        cut = region_image(grey, box)
+        if cut is None:
+            return []
+        region, scale, x0, y0 = cut
+        low, high = (REGION_FACE_SIDE * f for f in REGION_FACE_BAND)
+        return [rescaled(d, 1 / scale, x0, y0) for d in self.detect(region, max(low, CELL), high)][:1]
+
+    def detect(self, grey: np.ndarray, min_face: float, max_face: float | None = None) -> list[Detection]:
+        """All faces of `min_face` to about `max_face` pixels (None: any larger) in a grey image, best first.
+
+        The networks take RGB; a grey image is fed as three equal channels, made only after each resize or
+        crop (the same numbers as converting the whole image first, at a fraction of the cost).
+        """
+        boxes = self._propose(grey, min_face, max_face)
         if len(boxes):
-            boxes = self._refine(rgb, boxes)
+            boxes = self._refine(grey, boxes)
         if not len(boxes):
             return []
-        boxes, points = self._output(rgb, boxes)
+        return self._detections(*self._output(grey, boxes))
+
+    def _detections(self, boxes: np.ndarray, points: np.ndarray) -> list[Detection]:
+        """O-Net's boxes and landmarks as detections framed like the training crops, overlaps suppressed."""
         return suppress_overlaps([Detection(self._crop_box(b[:4]), float(b[4]), tuple(map(tuple, p.reshape(2, 5).T)))
                                   for b, p in zip(boxes, points, strict=True)])
 
@@ -100,12 +135,14 @@ class MtcnnDetector:
         left, top = (x1 + x2) / 2 - cx * side, (y1 + y2) / 2 - cy * side
         return int(round(left)), int(round(top)), int(round(side)), int(round(side))
 
-    def _propose(self, rgb: np.ndarray, min_face: float) -> np.ndarray:
-        """P-Net over the image pyramid: calibrated square candidate boxes (x1, y1, x2, y2, score)."""
-        h, w = rgb.shape[:2]
+    def _propose(self, grey: np.ndarray, min_face: float, max_face: float | None = None) -> np.ndarray:
+        """P-Net over the image pyramid from `min_face` up to `max_face` (None: the image's size): calibrated
+        square candidate boxes (x1, y1, x2, y2, score)."""
+        h, w = grey.shape[:2]
         scale, found = CELL / min_face, []
-        while min(h, w) * scale >= CELL:
-            small = cv2.resize(rgb, (math.ceil(w * scale), math.ceil(h * scale)), interpolation=cv2.INTER_AREA)
+        smallest_scale = CELL / max_face if max_face else 0.0
+        while min(h, w) * scale >= CELL and scale >= smallest_scale:
+            small = cv2.resize(grey, (math.ceil(w * scale), math.ceil(h * scale)), interpolation=cv2.INTER_AREA)
             reg, prob = self._nets[0].run(None, {self._nets[0].get_inputs()[0].name: _net_input(small[None])})
             score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
             rows, cols = np.nonzero(score >= self.settings.thresholds[0])
@@ -121,18 +158,18 @@ class MtcnnDetector:
         cand = cand[nms(cand, 0.7)]
         return _square(_regress(cand[:, :5], cand[:, 5:9], plus_one=False))
 
-    def _refine(self, rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    def _refine(self, grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """R-Net on 24x24 crops of the candidates: the kept, regressed, square boxes."""
-        reg, prob = self._nets[1].run(None, {self._nets[1].get_inputs()[0].name: _net_input(_crops(rgb, boxes, 24))})
+        reg, prob = self._nets[1].run(None, {self._nets[1].get_inputs()[0].name: _net_input(_crops(grey, boxes, 24))})
         keep = prob[:, 1] > self.settings.thresholds[1]
         boxes = np.column_stack([boxes[keep, :4], prob[keep, 1]])
         pick = nms(boxes, 0.7)
         return _square(_regress(boxes[pick], reg[keep][pick]))
 
-    def _output(self, rgb: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _output(self, grey: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks."""
         reg, marks, prob = self._nets[2].run(None, {self._nets[2].get_inputs()[0].name:
-                                                    _net_input(_crops(rgb, boxes, 48))})
+                                                    _net_input(_crops(grey, boxes, 48))})
         keep = prob[:, 1] > self.settings.thresholds[2]
         boxes, reg, marks = np.column_stack([boxes[keep, :4], prob[keep, 1]]), reg[keep], marks[keep]
         w, h = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
@@ -182,20 +219,20 @@ def _square(boxes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
-    """(N, size, size, 3) resized crops of the boxes, zero outside the image."""
-    h, w = rgb.shape[:2]
-    out = np.zeros((len(boxes), size, size, 3), np.uint8)
+def _crops(grey: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """(N, size, size) resized crops of the boxes from a grey image, zero outside the image."""
+    h, w = grey.shape[:2]
+    out = np.zeros((len(boxes), size, size), np.uint8)
     for k, (x1, y1, x2, y2) in enumerate(boxes[:, :4].astype(int)):
-        patch = np.zeros((max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1), 3), np.uint8)
+        patch = np.zeros((max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)), np.uint8)
         sx, sy, ex, ey = max(x1, 0), max(y1, 0), min(x2 + 1, w), min(y2 + 1, h)
         if ex > sx and ey > sy:
-            patch[sy - y1:ey - y1, sx - x1:ex - x1] = rgb[sy:ey, sx:ex]
+            patch[sy - y1:ey - y1, sx - x1:ex - x1] = grey[sy:ey, sx:ex]
         out[k] = cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
     return out
 
 
 def _net_input(images: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 RGB to the networks' transposed (N, W, H, 3) float input."""
-    return ((images.astype(np.float32) - 127.5) * 0.0078125).transpose(0, 2, 1, 3)
-
+    """(N, H, W) grey uint8 images to the networks' transposed (N, W, H, 3) float RGB input (equal channels)."""
+    scaled = (images.astype(np.float32) - 127.5) * 0.0078125
+    return np.ascontiguousarray(np.repeat(scaled.transpose(0, 2, 1)[..., None], 3, axis=3))

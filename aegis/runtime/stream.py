@@ -9,12 +9,13 @@ import numpy as np
 
 from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import Detection, Detector, detect_in_region, suppress_overlaps
+from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
+REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,18 @@ class StreamSettings:
     """How a stream is processed.
 
     Attributes:
-        detect_every: scan the whole frame on every k-th frame; in between, look only in a region around each
-            track (track-guided detection). With no track, or a track lost in the last NEAR_SEARCH_MAX_MISSED
-            frames, every frame is scanned whole.
+        detect_every: K: the whole frame is scanned once every K frames, spread over them: each frame scans
+            it for one of K bands of face sizes (`size_band`), so every frame costs about the same, and each
+            tracked face is re-found around its predicted box if that scan missed it (track-guided detection).
+            With no track, or a track lost in the last NEAR_SEARCH_MAX_MISSED frames, every frame is scanned
+            for all sizes.
         smoothing: weight of the past in each track's exponential moving average of probabilities
             (0 turns smoothing off).
         threshold: below this top probability the label is "uncertain".
         align: turn each crop so the eye line is level, where the detector gives landmarks (mtcnn).
     """
 
-    detect_every: int = 1
+    detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
     threshold: float = 0.4
     align: bool = True
@@ -67,8 +70,7 @@ class FacePipeline:
         t0 = time.perf_counter()
         grey = to_grey(frame)
         lost = not self.tracker.tracks or any(0 < t.missed <= NEAR_SEARCH_MAX_MISSED for t in self.tracker.tracks)
-        full = lost or self._count % self.settings.detect_every == 0
-        detections = self._detect(grey) if full else self._guided(grey)
+        detections = self._detect(grey, None if lost else self._count % self.settings.detect_every)
         t1 = time.perf_counter()
         tracks = self.tracker.update(frame, detections)
         self._count += 1
@@ -89,22 +91,33 @@ class FacePipeline:
         speed = {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "crop": (t3 - t2) * 1e3, "model": (t4 - t3) * 1e3}
         return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
-    def _detect(self, grey: np.ndarray) -> list[Detection]:
-        """Detect faces, then look again (at other roll angles) where a recently seen track found no detection."""
-        detections = self.detector(grey)
+    def _detect(self, grey: np.ndarray, band: int | None) -> list[Detection]:
+        """Scan the frame (`_scan`), then re-find around its box each recently seen track the scan missed."""
+        detections = self._scan(grey, band)
         for box in self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED):
-            if all(centre_distance(box, np.array(d.box, float)) > 0.5 for d in detections):
-                detections += self.detector.near(grey, tuple(int(round(v)) for v in box))
-        return detections
-
-    def _guided(self, grey: np.ndarray) -> list[Detection]:
-        """Detect only around where each track is predicted, then at tilted angles there (`near`) if upright
-        finds nothing; a track still not found is lost, and the next frame is scanned whole."""
-        detections = []
-        for box in self.tracker.predicted_boxes(max_missed=0):
-            box = tuple(int(round(v)) for v in box)
-            detections += detect_in_region(self.detector, grey, box) or self.detector.near(grey, box)
+            if all(centre_distance(box, np.array(d.box, float)) > REFIND_DISTANCE for d in detections):
+                detections += self._refind(grey, box)
         return suppress_overlaps(detections)
+
+    def _scan(self, grey: np.ndarray, band: int | None) -> list[Detection]:
+        """The whole frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
+        detect_every bands that each cost about the same to scan (`size_band`)."""
+        bands = self.settings.detect_every
+        if band is None or bands == 1:
+            return self.detector(grey)
+        low, high = size_band(self.detector.smallest_face(grey.shape), band, bands)
+        return self.detector(grey, min_face=low, max_face=high)
+
+    def _refind(self, grey: np.ndarray, predicted: np.ndarray) -> list[Detection]:
+        """A tracked face around its predicted box: the detector's cheap search, then its thorough one; only a
+        face centred within REFIND_DISTANCE face widths of the box counts (not a neighbour in the region)."""
+        box = tuple(int(round(v)) for v in predicted)
+        for search in (self.detector.around, self.detector.near):
+            found = sorted((centre_distance(predicted, np.array(d.box, float)), i, d)
+                           for i, d in enumerate(search(grey, box)))
+            if found and found[0][0] <= REFIND_DISTANCE:
+                return [found[0][2]]
+        return []
 
     def _face(self, track: Track, probs: np.ndarray) -> FaceResult:
         """Smooth a track's probabilities and label them."""

@@ -8,7 +8,7 @@ from aegis.data.recipes import RecipeSettings, build_video_store
 from aegis.data.sources import list_sources, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
-from aegis.runtime.stream import FacePipeline
+from aegis.runtime.stream import FacePipeline, StreamSettings
 from aegis.sources import open_source
 
 
@@ -79,7 +79,7 @@ def test_builder_windows_equal_live_windows(tmp_path, margin):
     assert store.meta["margin"] == (margin or "bigfacex")
     offline = np.asarray(store.windows[: 6], np.float32) / 255
     model = RecordingModel(crop=store.meta["margin"])
-    pipeline = FacePipeline(model, SquareDetector())
+    pipeline = FacePipeline(model, SquareDetector(), StreamSettings(detect_every=1))  # whole scans, as the builder
     for i, frame in enumerate(open_source(root / "happy" / "clip1.mp4")):
         pipeline.process(frame, i)
     live = np.stack([b[0] for b in model.batches])[4:]

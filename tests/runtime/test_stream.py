@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from synthetic import SquareDetector, draw_frame
 
+from aegis.faces.detect import size_band
 from aegis.labels import CLASSES
 from aegis.meta import ModelInfo
 from aegis.runtime.results import UNCERTAIN
@@ -77,38 +78,82 @@ def test_bad_settings(kwargs):
 
 
 class CountingDetector(SquareDetector):
-    """A SquareDetector that records the shape of every image it is asked about."""
+    """A SquareDetector that records each call's image shape and size band, a list per frame (`next_frame`)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.shapes: list[tuple[int, ...]] = []
+        self.frames: list[list[tuple]] = []
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None) -> list:
-        self.shapes.append(grey.shape)
-        return super().__call__(grey, min_face)
+    def next_frame(self) -> None:
+        self.frames.append([])
+
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None) -> list:
+        self.frames[-1].append((grey.shape, min_face, max_face))
+        return super().__call__(grey, min_face, max_face)
+
+    def all_size_scans(self) -> list[int]:
+        """The frames in which the whole (240x320) frame was scanned for faces of every size."""
+        return [i for i, calls in enumerate(self.frames) if ((240, 320), None, None) in calls]
+
+    def band_scans(self, i: int) -> list[tuple]:
+        """The (low, high) size bands the whole frame was scanned for in frame i."""
+        return [(low, high) for shape, low, high in self.frames[i] if shape == (240, 320) and low is not None]
+
+    def region_searches(self, i: int) -> int:
+        """How many cut-out regions frame i looked at."""
+        return sum(shape != (240, 320) for shape, _, _ in self.frames[i])
 
 
-def test_guided_detection_scans_whole_frames_every_k_and_around_tracks_between():
+def _run_boxes(detector: CountingDetector, pipeline: FacePipeline, boxes: list) -> list:
+    """Each box drawn as a red face in its own frame and processed; the faces seen per frame."""
+    seen = []
+    for i, box in enumerate(boxes):
+        detector.next_frame()
+        seen.append(pipeline.process(draw_frame([("red", box)]), i).faces)
+    return seen
+
+
+def test_size_bands_cover_every_size_once_each_a_pyramid_level_above_the_last():
+    bands = [size_band(20.0, j, 4) for j in range(4)]
+    assert bands[0][0] == 20.0 and bands[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))  # no gap, no overlap
+    assert np.allclose([b[0] / a[0] for a, b in zip(bands, bands[1:], strict=False)], np.sqrt(2))
+    assert size_band(20.0, 0, 1) == (20.0, None)
+
+
+def test_each_frame_scans_one_size_band_and_re_finds_tracked_faces_the_band_misses():
     detector = CountingDetector()
     pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=4))
-    tracked = []
-    for i in range(10):
-        faces = pipeline.process(draw_frame([("red", (40 + 5 * i, 60, 60, 60))]), i).faces
-        tracked.append([(f.track_id, f.box) for f in faces])
-    whole = [i for i, shape in enumerate(detector.shapes) if shape == (240, 320)]
-    assert whole == [0, 4, 8] and len(detector.shapes) == 10  # one region search on each frame between
+    tracked = [[(f.track_id, f.box) for f in faces]
+               for faces in _run_boxes(detector, pipeline, [(40 + 5 * i, 60, 60, 60) for i in range(10)])]
+    assert detector.all_size_scans() == [0]  # no track yet: every size at once
+    smallest = detector.smallest_face((240, 320))
+    assert all(detector.band_scans(i) == [size_band(smallest, i % 4, 4)] for i in range(1, 10))
+    # the 60 px face lies in the last band (56.6 px and up): only the other frames search its region
+    assert [detector.region_searches(i) for i in range(1, 10)] == [0 if i % 4 == 3 else 1 for i in range(1, 10)]
     assert all(len(t) == 1 and t[0][0] == 1 for t in tracked)
     assert all(abs(t[0][1][0] - (40 + 5 * i)) <= 2 for i, t in enumerate(tracked))  # re-detected, not coasted
 
 
-def test_a_track_lost_in_its_region_makes_the_next_frames_whole_scans():
+def test_a_track_lost_in_its_region_makes_the_next_frames_scan_every_size():
     detector = CountingDetector()
     pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=10))
     boxes = [(40, 60, 60, 60), (42, 60, 60, 60)] + [(200 + 2 * i, 100, 60, 60) for i in range(7)]
-    seen = [pipeline.process(draw_frame([("red", b)]), i).faces for i, b in enumerate(boxes)]
-    whole = [i for i, shape in enumerate(detector.shapes) if shape == (240, 320)]
-    # frame 2 misses the jump in the old track's region; frames 3-5 scan whole while that track counts as
-    # recently lost (the jumped face is found at once as a new track); then region searches again
-    assert whole == [0, 3, 4, 5] and len(detector.shapes) == len(boxes)
+    seen = _run_boxes(detector, pipeline, boxes)
+    # frame 2 misses the jump in the old track's band and region; frames 3-5 scan every size while that track
+    # counts as recently lost (the jumped face is found at once as a new track); then one band a frame again
+    assert detector.all_size_scans() == [0, 3, 4, 5]
     assert seen[2] == [] and all(len(s) == 1 and s[0].track_id == 2 and abs(s[0].box[0] - boxes[i][0]) <= 1
                                  for i, s in enumerate(seen) if i >= 3)
+
+
+def test_a_neighbour_in_a_lost_track_s_region_is_not_taken_for_it():
+    detector = CountingDetector()
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=10))
+    pair = [("red", (40, 60, 60, 60)), ("blue", (110, 60, 60, 60))]
+    seen = []
+    for i, faces in enumerate([pair, pair, pair[1:], pair[1:]]):  # the red face leaves; blue stays beside it
+        detector.next_frame()
+        seen.append(pipeline.process(draw_frame(faces), i).faces)
+    assert [sorted(f.track_id for f in s) for s in seen] == [[1, 2], [1, 2], [2], [2]]
+    assert all(abs(f.box[0] - 110) <= 2 and abs(f.box[2] - 60) <= 2 for s in seen[2:] for f in s)
