@@ -14,7 +14,7 @@ from aegis.outputs import AnalysisWriter
 from aegis.progress import progress
 from aegis.render.overlay import OVERLAYS, draw_overlay
 from aegis.runtime.onnx import OnnxModel
-from aegis.runtime.results import FrameResult
+from aegis.runtime.results import DEFAULT_THRESHOLD, FrameResult
 from aegis.runtime.stream import FacePipeline, StreamSettings
 from aegis.sources import FrameSource, open_source
 
@@ -35,7 +35,7 @@ class Analyzer:
 
     def __init__(self, model: str | Path | None = None, detector: Detector | None = None,
                  detect_every: int = DEFAULT_DETECT_EVERY,
-                 smoothing: float = 0.5, threshold: float = 0.4, threads: int = 1,
+                 smoothing: float = 0.5, threshold: float = DEFAULT_THRESHOLD, threads: int = 1,
                  tracker: TrackerSettings | None = None) -> None:
         self.model = OnnxModel(model, threads=threads)
         self.detector = detector or make_detector()

@@ -26,6 +26,7 @@ from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR
 from aegis.labels import CLASSES
 from aegis.progress import progress
 from aegis.render.timeline import draw_timeline
+from aegis.runtime.results import DEFAULT_THRESHOLD
 from aegis.sources import VIDEO_SUFFIXES
 
 UNCERTAIN_SHARE = "uncertain"
@@ -41,7 +42,7 @@ class BatchSettings:
     detector: str = DEFAULT_DETECTOR
     detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
-    threshold: float = 0.4
+    threshold: float = DEFAULT_THRESHOLD
     video: bool = False
     timeline: bool = False
 

@@ -14,6 +14,7 @@ from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, make_detector
 from aegis.render.overlay import OVERLAYS
+from aegis.runtime.results import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from aegis.clips.runtime import ClipModel
@@ -635,7 +636,7 @@ def _add_stream_options(p: argparse.ArgumentParser, live: bool = False) -> None:
     p.add_argument("--smoothing", type=float, default=0.5,
                    help="per-track exponential smoothing of the probabilities, 0 (off) to 1"
                         + ("; the page can change it" if live else ""))
-    p.add_argument("--threshold", type=float, default=0.4,
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help="top probability under which a face is shown as uncertain (docs/accuracy.md measures it)")
 
 

@@ -12,7 +12,7 @@ from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.onnx import OnnxModel
-from aegis.runtime.results import UNCERTAIN, FaceResult, FrameResult
+from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, FrameResult
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
@@ -36,7 +36,7 @@ class StreamSettings:
 
     detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
-    threshold: float = 0.4
+    threshold: float = DEFAULT_THRESHOLD
     align: bool = True
 
     def __post_init__(self) -> None:
