@@ -145,7 +145,7 @@ class HaarDetector:
 
 DETECTORS = ("haar", "mtcnn")
 DEFAULT_DETECTOR = "mtcnn"  # by measured recall and speed (docs/detector.md)
-DEFAULT_DETECT_EVERY = 3  # whole-frame scans on every 3rd frame; tracked faces are re-found in between
+DEFAULT_DETECT_EVERY = 3  # one whole-frame scan spread over every 3 frames (size bands); tracked faces every frame
 
 
 def size_band(smallest: float, band: int, bands: int) -> tuple[float, float | None]:

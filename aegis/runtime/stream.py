@@ -24,7 +24,7 @@ class StreamSettings:
 
     Attributes:
         detect_every: K: the whole frame is scanned once every K frames, spread over them: each frame scans
-            it for one of K bands of face sizes (`size_band`), so every frame costs about the same, and each
+            it for one of K bands of face sizes (`size_band`), so no frame carries a whole scan, and each
             tracked face is re-found around its predicted box if that scan missed it (track-guided detection).
             With no track, or a track lost in the last NEAR_SEARCH_MAX_MISSED frames, every frame is scanned
             for all sizes.
@@ -101,7 +101,7 @@ class FacePipeline:
 
     def _scan(self, grey: np.ndarray, band: int | None) -> list[Detection]:
         """The whole frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
-        detect_every bands that each cost about the same to scan (`size_band`)."""
+        detect_every bands (`size_band`: together they cost about one whole scan)."""
         bands = self.settings.detect_every
         if band is None or bands == 1:
             return self.detector(grey)
