@@ -117,7 +117,8 @@ def make_scenes(per_cell: int = 4, seed: int = 0) -> dict[str, list]:
     return {f"{w}x{h}/{n}": [scene((w, h), n, crops, rng) for _ in range(per_cell)] for w, h in SIZES for n in COUNTS}
 
 
-def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int | None = None) -> dict:
+def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int | None = None,
+         every_k: tuple[int, ...] = (1, 3)) -> dict:
     """Our detectors on the scenes and, through the pipeline, on the crowd clip and the shared clips."""
     from aegis.faces.crop import to_grey
     from aegis.faces.detect import make_detector
@@ -133,7 +134,7 @@ def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int 
     for every in CROWD_K:
         process = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every)).process
         result["crowd"][f"K{every}"] = score_scenes(lambda f, run=process: [face.box for face in run(f).faces], crowd)
-    for every in (1, 3):
+    for every in every_k:
         for name, people in PEOPLE.items():
             pipeline = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every))
             frames = list(open_source(DATA / "videos" / name))
@@ -178,12 +179,14 @@ def main() -> None:
     parser.add_argument("--peer", action="store_true", help="benchmark the fer package instead (its venv)")
     parser.add_argument("--detectors", nargs="+", default=["haar", "mtcnn"])
     parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: each detector's)")
+    parser.add_argument("--every", type=int, nargs="+", default=[1, 3], metavar="K",
+                        help="--detect-every values for the shared clips (default: 1 3)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
     scenes, crowd = make_scenes(), crowd_clip(ckplus_crops(np.random.default_rng(1)))
     results = ({"peer-fer": peer(scenes, crowd)} if args.peer
-               else {name: ours(name, scenes, crowd, args.min_face) for name in args.detectors})
+               else {name: ours(name, scenes, crowd, args.min_face, tuple(args.every)) for name in args.detectors})
     for name, result in results.items():
         for part in ("scenes", "crowd", "clips"):
             for key, row in result[part].items():
