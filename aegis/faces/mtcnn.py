@@ -89,7 +89,7 @@ class MtcnnDetector:
 
     def around(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """O-Net alone on a tracked box, framed as O-Net frames a face: the face there, moved and resized by
-        O-Net's regression, with its landmarks, or nothing if O-Net no longer sees a face (about 0.5 ms)."""
+        O-Net's regression, with its landmarks, or nothing if O-Net no longer sees a face (about 0.7 ms)."""
         x0, y0, x1, y1 = region_around(box, grey.shape)
         if x1 - x0 < CELL or y1 - y0 < CELL:
             return []
