@@ -23,11 +23,12 @@ for model in emotionnet-nano-a emotionnet-nano-b emotionnet-nano-s emotionnet-na
 done
 [ -f work/stills-fer/meta.json ] || \
   aegis data build --recipe still --source fer2013=../shared/data/fer2013/train --out work/stills-fer
-pretrain() {  # pretrain NANO_NAME: 12 epochs on FER2013 with FER+ votes, no CK+ (made once)
-  [ -f "work/runs/pre-nano-$1-fer/result.json" ] || aegis train --model "emotionnet-nano-$1" \
-    --out "work/runs/pre-nano-$1-fer" --data work/stills-fer --votes ../shared/data/fer2013/ferplus.csv \
+pretrain() {  # pretrain NANO_NAME [EPOCHS]: on FER2013 with FER+ votes, no CK+ (made once); 12 epochs by default
+  local run="work/runs/pre-nano-$1-fer${2:+-e$2}"
+  [ -f "$run/result.json" ] || aegis train --model "emotionnet-nano-$1" \
+    --out "$run" --data work/stills-fer --votes ../shared/data/fer2013/ferplus.csv \
     --vote-weight 0.5 --label-smoothing 0.05 --erase 0.25 --holdout 0.1 0 --schedule cosine --threads 1 \
-    --batch 64 --epochs 12 --resume
+    --batch 64 --epochs "${2:-12}" --resume
 }
 pretrain a
 fold emotionnet-nano-a-ferplus-init emotionnet-nano-a --init work/runs/pre-nano-a-fer
@@ -36,6 +37,8 @@ pretrain b
 fold emotionnet-nano-b-ferplus-init emotionnet-nano-b --init work/runs/pre-nano-b-fer
 pretrain s
 fold emotionnet-nano-s-ferplus-init emotionnet-nano-s --init work/runs/pre-nano-s-fer
+pretrain a 30  # a longer pre-training (about 55 CPU minutes)
+fold emotionnet-nano-a-ferplus-init-e30 emotionnet-nano-a --init work/runs/pre-nano-a-fer-e30
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
 fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
 fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
