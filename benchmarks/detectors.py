@@ -8,7 +8,7 @@ many faces are tracked as people are in the clip, and track IDs count distinct t
 people: false or broken tracks). A crowd clip: 48 1920x1080 frames of a 10-face scene whose faces drift 1-2
 px a frame, through the whole pipeline (the peer: its `detect_emotions`), scored as the scenes.
 
-    python benchmarks/detectors.py --json work/detectors.json [--min-face PX]
+    python benchmarks/detectors.py --json work/detectors.json [--min-face PX] [--clips-only]
     /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
 """
 
@@ -119,7 +119,8 @@ def make_scenes(per_cell: int = 4, seed: int = 0) -> dict[str, list]:
 
 def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int | None = None,
          every_k: tuple[int, ...] = (1, 3)) -> dict:
-    """Our detectors on the scenes and, through the pipeline, on the crowd clip and the shared clips."""
+    """Our detectors on the scenes and, through the pipeline, on the crowd clip (if any) and the shared
+    clips."""
     from aegis.faces.crop import to_grey
     from aegis.faces.detect import make_detector
     from aegis.runtime.onnx import OnnxModel
@@ -131,7 +132,7 @@ def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int 
                          for k, v in scenes.items()}, "clips": {}}
     model = OnnxModel(None, threads=1)
     result["crowd"] = {}
-    for every in CROWD_K:
+    for every in CROWD_K if crowd else ():
         process = FacePipeline(model, make_detector(detector_name, face_px), StreamSettings(detect_every=every)).process
         result["crowd"][f"K{every}"] = score_scenes(lambda f, run=process: [face.box for face in run(f).faces], crowd)
     for every in every_k:
@@ -158,7 +159,7 @@ def peer(scenes: dict[str, list], crowd: list) -> dict:
     result = {"scenes": {k: score_scenes(lambda f: [tuple(int(v) for v in b) for b in fer.find_faces(f, bgr=True)],
                                          v) for k, v in scenes.items()},
               "crowd": {"K1": score_scenes(lambda f: [tuple(int(v) for v in face["box"])
-                                                      for face in fer.detect_emotions(f)], crowd)},
+                                                      for face in fer.detect_emotions(f)], crowd)} if crowd else {},
               "clips": {}}
     for name, people in PEOPLE.items():
         capture = cv2.VideoCapture(str(DATA / "videos" / name))
@@ -181,10 +182,11 @@ def main() -> None:
     parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: each detector's)")
     parser.add_argument("--every", type=int, nargs="+", default=[1, 3], metavar="K",
                         help="--detect-every values for the shared clips (default: 1 3)")
+    parser.add_argument("--clips-only", action="store_true", help="only the shared clips (no scenes, no crowd)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    scenes, crowd = make_scenes(), crowd_clip(ckplus_crops(np.random.default_rng(1)))
+    scenes, crowd = ({}, []) if args.clips_only else (make_scenes(), crowd_clip(ckplus_crops(np.random.default_rng(1))))
     results = ({"peer-fer": peer(scenes, crowd)} if args.peer
                else {name: ours(name, scenes, crowd, args.min_face, tuple(args.every)) for name in args.detectors})
     for name, result in results.items():

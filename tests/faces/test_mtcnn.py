@@ -59,6 +59,17 @@ def test_ckplus_faces_are_found_framed_like_the_training_crop_with_landmarks():
         assert iou(np.array(around[0].box, float), face) > max(0.8, iou(np.array(start, float), face)), path
 
 
+def test_a_smallest_face_under_pnets_window_scans_an_upscaled_frame():
+    from aegis.faces.crop import to_grey
+    from aegis.sources import open_source
+
+    frames = list(open_source(shared_data("videos") / "face-demographics-walking.gif"))
+    grey = to_grey(frames[6])  # two people, the woman's face about 10 px: under P-Net's 12 px window
+    assert len(make_detector("mtcnn", 12)(grey)) == 1
+    faces = make_detector("mtcnn", 8)(grey)
+    assert len(faces) == 2 and min(f.box[2] for f in faces) < 16
+
+
 def test_every_detecting_command_takes_the_detector_option(tmp_path, capsys):
     from synthetic import draw_frame, write_video
 
