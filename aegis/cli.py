@@ -479,7 +479,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if "ferplus" in report:
         fp = report["ferplus"]
         print(f"FER+ majority accuracy {fp['accuracy']:.4f} over {fp['n']} images (counted wrong: "
-              f"{fp['counted_wrong'] or 'none'}; no majority: {fp['without_majority']})")
+              f"{fp['counted_wrong'] or 'none'}; no majority: {fp['without_majority']})"
+              + (f"; expected calibration error {fp['calibration']['ece']:.4f}" if "calibration" in fp else ""))
     if "clip_accuracy" in report:
         print(f"clip accuracy {report['clip_accuracy']:.4f} over {report['clips']} clips; "
               f"no face found in {report['no_face']}")

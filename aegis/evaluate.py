@@ -131,7 +131,8 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
         report.update(pipeline_accuracy=float(np.trace(report["confusion"])) / total if total else 0.0,
                       crop=crop or model.info.crop, no_face=len(no_face), no_face_images=no_face)
     if votes:
-        report["ferplus"] = majority_report(load_votes(votes), [i.path.stem for i in kept], y_pred, model.classes)
+        report["ferplus"] = majority_report(load_votes(votes), [i.path.stem for i in kept], y_pred, model.classes,
+                                            probs)
     return report
 
 
@@ -142,18 +143,24 @@ def predict_stills(model: OnnxModel, stills: np.ndarray, flip: bool = False) -> 
     return (probs + model(np.ascontiguousarray(windows[..., ::-1]))) / 2 if flip else probs
 
 
-def majority_report(votes: Votes, stems: list[str], y_pred: np.ndarray, classes: tuple[str, ...]) -> dict:
-    """Metrics against the FER+ majority labels; majorities outside `classes` count as wrong in `accuracy`."""
+def majority_report(votes: Votes, stems: list[str], y_pred: np.ndarray, classes: tuple[str, ...],
+                    probs: np.ndarray | None = None) -> dict:
+    """Metrics against the FER+ majority labels; majorities outside `classes` count as wrong in `accuracy`.
+    With the (N, C) `probs`, also the calibration against those labels (over the images whose majority is one
+    of `classes`)."""
     lookup = {c: i for i, c in enumerate(classes)}
     majority = [votes.majority_label(stem) for stem in stems]
-    scored = [(lookup[m], int(p)) for m, p in zip(majority, y_pred, strict=True) if m in lookup]
+    own = [i for i, m in enumerate(majority) if m in lookup]
+    truth = [lookup[majority[i]] for i in own]
     foreign = _count(np.array([m for m in majority if m is not None and m not in lookup]))
-    report = classification_report(confusion_matrix([t for t, _ in scored], [p for _, p in scored], len(classes)),
-                                   classes)
-    total = len(scored) + sum(foreign.values())
-    hits = sum(t == p for t, p in scored)
-    return {**report, "accuracy": hits / total if total else 0.0, "accuracy_own_classes": report["accuracy"],
-            "n": total, "counted_wrong": foreign, "without_majority": sum(m is None for m in majority)}
+    report = classification_report(confusion_matrix(truth, [int(y_pred[i]) for i in own], len(classes)), classes)
+    total = len(own) + sum(foreign.values())
+    hits = sum(t == int(y_pred[i]) for t, i in zip(truth, own, strict=True))
+    report.update(accuracy=hits / total if total else 0.0, accuracy_own_classes=report["accuracy"], n=total,
+                  counted_wrong=foreign, without_majority=sum(m is None for m in majority))
+    if probs is not None:
+        report["calibration"] = reliability(probs[own], truth)
+    return report
 
 
 def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | None = None) -> dict:

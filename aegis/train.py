@@ -143,8 +143,9 @@ def mixup(x: torch.Tensor, target: torch.Tensor, alpha: float,
 
 
 def soft_targets(store: WindowStore, labels: np.ndarray, classes: tuple[str, ...], votes: str | None,
-                 vote_weight: float) -> tuple[np.ndarray, int]:
-    """(N, C) targets: one-hot labels mixed with the image's vote shares where it has votes; (targets, voted)."""
+                 vote_weight: float, require_match: bool = True) -> tuple[np.ndarray, int]:
+    """(N, C) targets: one-hot labels mixed with the image's vote shares where it has votes; (targets, voted).
+    With `require_match`, votes that match no image of the store are an error."""
     targets = np.eye(len(classes), dtype=np.float32)[labels]
     if not votes:
         return targets, 0
@@ -155,9 +156,20 @@ def soft_targets(store: WindowStore, labels: np.ndarray, classes: tuple[str, ...
         if shares is not None:
             targets[i] = (1 - vote_weight) * targets[i] + vote_weight * shares
             voted += 1
-    if not voted:
+    if not voted and require_match:
         raise AegisError(f"--votes {votes}: no row matches an image of the store (rows are matched by file stem)")
     return targets, voted
+
+
+def scoring_labels(store: WindowStore, classes: tuple[str, ...], votes: str | None, vote_weight: float
+                   ) -> np.ndarray:
+    """The class each window's training target puts first, which validation and calibration score against: its
+    own label, unless the votes give another class strictly more (a FER+-trained run is judged by FER+)."""
+    labels = _label_array(store, classes)
+    targets, _ = soft_targets(store, labels, classes, votes, vote_weight, require_match=False)
+    rows = np.arange(len(labels))
+    top = targets.argmax(1)
+    return np.where(targets[rows, top] > targets[rows, labels], top, labels)
 
 
 def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
@@ -192,7 +204,7 @@ def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
     store = load_store(cfg.data)
     train_idx, val_idx, test_idx, val_store = _split(cfg, store)
     labels = _label_array(store, classes)
-    val_labels = _label_array(val_store, classes)
+    val_labels = scoring_labels(val_store, classes, cfg.votes, cfg.vote_weight)
     targets, voted = soft_targets(store, labels, classes, cfg.votes, cfg.vote_weight)
     if cfg.votes:
         print(f"votes: {voted} of {len(store)} windows have vote targets", flush=True)
@@ -259,14 +271,15 @@ def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
 
 
 def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The (V, N, C) logits of a run's validation windows (V = 2 with their mirror images) and their labels."""
+    """The (V, N, C) logits of a run's validation windows (V = 2 with their mirror images) and the labels the run
+    is scored against (`scoring_labels`)."""
     cfg = TrainConfig(**{**ckpt["config"], "holdout": tuple(ckpt["config"]["holdout"])})
     info = checkpoint_info(ckpt)
     store = load_store(cfg.data)
     _, val_idx, _, val_store = _split(cfg, store)
     if not len(val_idx):
         raise AegisError(f"{cfg.out}: the run has no validation windows to calibrate on")
-    labels = _label_array(val_store, info.classes)[np.sort(val_idx)]
+    labels = scoring_labels(val_store, info.classes, cfg.votes, cfg.vote_weight)[np.sort(val_idx)]
     views = [window_logits(model, val_store.windows, np.sort(val_idx), info)]
     if flip:
         views.append(window_logits(model, np.ascontiguousarray(val_store.windows[np.sort(val_idx)][..., ::-1]),

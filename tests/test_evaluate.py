@@ -73,3 +73,22 @@ def test_evaluate_video_clips_by_main_face(tmp_path, tiny_model):
     report = evaluate_source(OnnxModel(tiny_model), f"videos={tmp_path}", detector=SquareDetector())
     assert report["clips"] == 3 and report["n"] == 1 and report["no_face_clips"] == ["sad/b"]
     assert len(report["unreadable"]) == 1 and report["clip_accuracy"] in (0.0, 1 / 3)
+
+
+def test_majority_report_counts_foreign_majorities_wrong_and_calibrates_on_the_rest(tmp_path):
+    from aegis.data.votes import load_votes
+    from aegis.evaluate import majority_report
+    from aegis.labels import CLASSES
+
+    path = tmp_path / "votes.csv"
+    path.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+                    "test,test/x/a.jpg,9,1,0,0,0,0,0,0,0,0\n"      # neutral
+                    "test,test/x/b.jpg,0,10,0,0,0,0,0,0,0,0\n"     # happiness
+                    "test,test/x/c.jpg,0,0,0,0,0,0,0,10,0,0\n"     # contempt: the model lacks it
+                    "test,test/x/d.jpg,4,4,0,0,0,0,0,0,2,0\n")     # no majority
+    probs = np.full((4, 7), 0.02)
+    probs[:, CLASSES.index("neutral")] = 0.88  # every image called neutral with confidence 0.88
+    report = majority_report(load_votes(path), ["a", "b", "c", "d"], probs.argmax(1), CLASSES, probs)
+    assert report["n"] == 3 and report["accuracy"] == pytest.approx(1 / 3)  # a right; b wrong; c counted wrong
+    assert report["accuracy_own_classes"] == pytest.approx(1 / 2) and report["without_majority"] == 1
+    assert report["calibration"]["ece"] == pytest.approx(abs(0.5 - 0.88))  # over a and b only

@@ -206,6 +206,24 @@ def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
         TrainConfig(model="minixception-2d", data="d", out="o", holdout=(0.5, 0.5))
 
 
+def test_runs_are_scored_against_the_class_their_target_puts_first(tmp_path):
+    from aegis.train import scoring_labels
+
+    data = load_store(_store(tmp_path / "store", n=14))
+    labels = np.array([CLASSES.index(label) for label in data.labels])
+    votes = tmp_path / "votes.csv"  # v0's votes say neutral whatever its own label; the other windows have none
+    votes.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+                     "train,train/angry/v0.png,10,0,0,0,0,0,0,0,0,0\n")
+    neutral = CLASSES.index("neutral")
+    assert labels[0] != neutral
+    np.testing.assert_array_equal(scoring_labels(data, CLASSES, None, 1.0), labels)
+    np.testing.assert_array_equal(scoring_labels(data, CLASSES, str(votes), 0.5), labels)  # a tie keeps the label
+    by_votes = scoring_labels(data, CLASSES, str(votes), 1.0)
+    assert by_votes[0] == neutral and (by_votes[1:] == labels[1:]).all()
+    unmatched = scoring_labels(data, CLASSES, str(_votes_for(tmp_path, "elsewhere")), 1.0)  # a --val store
+    np.testing.assert_array_equal(unmatched, labels)
+
+
 def _votes_for(tmp_path, stem):
     path = tmp_path / f"{stem}.csv"
     path.write_text(f"file,happiness,NF\n{stem}.png,3,0\n")
