@@ -237,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crop", choices=MARGINS, help="with --through-detector: the crop margin (default: the model's)")
     _add_detector(p)
     p.add_argument("--json", type=Path, help="write the metrics here")
-    p.add_argument("--plots", type=Path, help="write confusion.png (and curves.png with --log) here")
+    p.add_argument("--plots", type=Path, help="write confusion.png and reliability.png here (also ferplus-*.png with "
+                   "--votes, curves.png with --log)")
     p.add_argument("--log", type=Path, help="a training run's log.csv, drawn as curves.png with --plots")
     p.add_argument("--threads", type=_positive_int, default=2, help="ONNX Runtime threads")
     p.add_argument("--workers", type=_positive_int, default=1, help="clip models: videos processed in parallel")
@@ -493,6 +494,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(plot_confusion(report, args.plots / "confusion.png"))
         if "calibration" in report:
             print(plot_reliability(report, args.plots / "reliability.png"))
+        if "ferplus" in report:
+            print(plot_confusion(report["ferplus"], args.plots / "ferplus-confusion.png"))
+            print(plot_reliability(report["ferplus"], args.plots / "ferplus-reliability.png"))
         if args.log:
             print(plot_curves(args.log, args.plots / "curves.png"))
     return 0

@@ -285,7 +285,7 @@ def plot_reliability(report: dict, path: str | Path, size: int = 420) -> Path:
         cv2.line(img, ((left + right) // 2, y0 + 4), ((left + right) // 2, y0 + 4 + share // 6), (120, 120, 120), 2)
     cv2.line(img, (x0, y0), (x0 + plot, margin), (0, 0, 0), 1, cv2.LINE_AA)
     font = cv2.FONT_HERSHEY_SIMPLEX
-    cv2.putText(img, f"reliability  ECE {report['calibration']['ece']:.3f}  n={report['n']}", (x0, 30), font, 0.5,
+    cv2.putText(img, f"reliability  ECE {report['calibration']['ece']:.3f}  n={total}", (x0, 30), font, 0.5,
                 (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, "confidence (blue bars: accuracy, red: mean confidence)", (8, size - 8), font, 0.38, (0, 0, 0), 1,
                 cv2.LINE_AA)

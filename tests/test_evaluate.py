@@ -44,6 +44,21 @@ def test_evaluate_images_uses_folder_labels(tmp_path, tiny_model):
     assert report["per_class"]["happiness"]["n"] == 1 and report["per_class"]["sadness"]["n"] == 1
 
 
+def test_evaluate_with_votes_plots_the_ferplus_confusion_and_reliability(tmp_path, tiny_model, capsys):
+    for folder, stem in (("happy", "a"), ("sad", "b")):
+        (tmp_path / "faces" / folder).mkdir(parents=True)
+        cv2.imwrite(str(tmp_path / "faces" / folder / f"{stem}.png"), np.full((48, 48), 90, np.uint8))
+    votes = tmp_path / "votes.csv"
+    votes.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+                     "test,test/happy/a.png,0,10,0,0,0,0,0,0,0,0\ntest,test/sad/b.png,10,0,0,0,0,0,0,0,0,0\n")
+    plots = tmp_path / "plots"
+    assert main(["evaluate", "--model", str(tiny_model), "--source", f"images={tmp_path / 'faces'}", "--votes",
+                 str(votes), "--plots", str(plots)]) == 0
+    assert "FER+ majority accuracy" in capsys.readouterr().out
+    for name in ("confusion", "reliability", "ferplus-confusion", "ferplus-reliability"):
+        assert cv2.imread(str(plots / f"{name}.png")) is not None, name
+
+
 def test_evaluate_source_rejects_unknown_kinds(tmp_path, tiny_model):
     with pytest.raises(AegisError, match="KIND=PATH"):
         evaluate_source(OnnxModel(tiny_model), f"lfw={tmp_path}")
