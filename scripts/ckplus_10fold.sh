@@ -45,6 +45,7 @@ fold emotionnet-nano-a-ferplus-init-e30 emotionnet-nano-a --init work/runs/pre-n
   --votes ../shared/data/fer2013/ferplus.csv --vote-weight 1.0 --label-smoothing 0.05 --erase 0.25 \
   --holdout 0.1 0 --schedule cosine --threads 1 --batch 64 --epochs 12 --lr 3e-4 --resume
 fold emotionnet-nano-a-ferplus-only-init emotionnet-nano-a --init work/runs/pre-nano-a-fer-e30-fp/last.pt
+fold timeconvnet-nano-a-ferplus-only-init timeconvnet-nano-a --init work/runs/pre-nano-a-fer-e30-fp/last.pt
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
 fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
 fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
