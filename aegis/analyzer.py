@@ -26,7 +26,7 @@ class Analyzer:
 
     Args:
         model: an .onnx path, a shipped model name, or None for the shipped default.
-        detector: a face detector; the Haar cascade by default.
+        detector: a face detector; `make_detector()`'s default (mtcnn) if None.
         detect_every: scan whole frames every k-th frame; in between, re-find each tracked face around it.
         smoothing: per-track EMA weight of past probabilities (0 = off).
         threshold: top probability under which a face is labelled "uncertain".

@@ -1,4 +1,4 @@
-"""Face detectors: a `Detector` protocol and the default OpenCV Haar cascade."""
+"""Face detectors: a `Detector` protocol, the OpenCV Haar cascade and `make_detector` (mtcnn by default)."""
 
 from __future__ import annotations
 

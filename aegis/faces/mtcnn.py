@@ -71,10 +71,6 @@ class MtcnnDetector:
         self._nets = [ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
                       for name in ("pnet", "rnet", "onet")]
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
-                 ) -> list[Detection]:
-        return self.detect(grey, min_face or self.settings.min_face, max_face)
-
     def smallest_face(self, shape: tuple[int, ...]) -> float:
         """The smallest face, in frame pixels, that a whole scan of a frame of `shape` finds."""
         return float(self.settings.min_face)
@@ -99,17 +95,19 @@ class MtcnnDetector:
             return []
         region, scale, x0, y0 = cut
         low, high = (REGION_FACE_SIDE * f for f in REGION_FACE_BAND)
-        return [rescaled(d, 1 / scale, x0, y0) for d in self.detect(region, max(low, CELL), high)][:1]
+        return [rescaled(d, 1 / scale, x0, y0) for d in self(region, max(low, CELL), high)][:1]
 
-    def detect(self, grey: np.ndarray, min_face: float, max_face: float | None = None) -> list[Detection]:
-        """All faces of `min_face` to about `max_face` pixels (None: any larger) in a grey image, best first.
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
+                 ) -> list[Detection]:
+        """All faces of `min_face` (None: the settings' smallest) to about `max_face` pixels (None: any larger)
+        in a grey image, best first.
 
         A larger face that P-Net's last level glimpses in part is dropped once O-Net has framed it (boxes over
         BAND_SLACK times `max_face`): a size band keeps to its sizes. The networks take RGB; a grey image is
         fed as three equal channels, made only after each resize or crop (the same numbers as converting the
         whole image first, at a fraction of the cost).
         """
-        boxes = self._propose(grey, min_face, max_face)
+        boxes = self._propose(grey, min_face or self.settings.min_face, max_face)
         if len(boxes):
             boxes = self._refine(grey, boxes)
         if not len(boxes):
