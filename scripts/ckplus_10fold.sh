@@ -49,3 +49,22 @@ fold timeconvnet-nano-a-ferplus-only-init timeconvnet-nano-a --init work/runs/pr
 fold emotionnet-nano-s-e60 emotionnet-nano-s --epochs 60
 fold emotionnet-nano-s-e60-balance emotionnet-nano-s --epochs 60 --balance
 fold emotionnet-nano-s-e60-paper emotionnet-nano-s --epochs 60 --schedule paper
+# The latest start, the shipped static recipe without CK+: 40 epochs from scratch toward the FER+ votes alone,
+# batch 128 (ran on a lent H100, `--device auto`: about 3 s an epoch; a Nano-A epoch on one CPU thread took
+# 90-110 s here)
+fp_pretrain() {  # fp_pretrain NANO_NAME
+  local run="work/runs/pre-$1-fp"
+  [ -f "$run/result.json" ] || aegis train --model "emotionnet-nano-$1" --out "$run" --data work/stills-fer \
+    --votes ../shared/data/fer2013/ferplus.csv --vote-weight 1.0 --label-smoothing 0.05 --erase 0.25 \
+    --holdout 0.1 0 --schedule cosine --batch 128 --epochs 40 --device auto --resume
+}
+for nano in a b s; do
+  fp_pretrain $nano
+  fold emotionnet-nano-$nano-ferplus-only-e40-init emotionnet-nano-$nano --init work/runs/pre-$nano-fp/last.pt
+done
+fold timeconvnet-nano-a-ferplus-only-e40-init timeconvnet-nano-a --init work/runs/pre-a-fp/last.pt
+fold emotionnet-nano-a-ferplus-only-e40-init-lr3e-4 emotionnet-nano-a --init work/runs/pre-a-fp/last.pt --lr 3e-4
+fold emotionnet-nano-a-ferplus-only-e40-init-e60 emotionnet-nano-a --init work/runs/pre-a-fp/last.pt --epochs 60
+fold emotionnet-nano-a-ferplus-only-e40-init-ls0.1 emotionnet-nano-a --init work/runs/pre-a-fp/last.pt \
+  --label-smoothing 0.1 --erase 0.25
+fold emotionnet-nano-a-ferplus-only-e40-init-mixup0.2 emotionnet-nano-a --init work/runs/pre-a-fp/last.pt --mixup 0.2
