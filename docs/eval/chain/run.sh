@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# #13: chained MTCNN pyramid (each level from the one before) and upscaling for faces under 12 px; back to back
+# #13 suite beside the peer, back to back (first run: the chained MTCNN pyramid and upscaling for faces under
+# 12 px; again with the retrained models: `docs/eval/chain/run.sh work/bench8`). Usage: run.sh [OUT_DIR]
 set -x
 cd /work/main
-B=work/bench6
+B=${1:-work/bench6}  # where the JSON goes
+mkdir -p $B
 PY=/work/main/.venv/bin/python
 $PY benchmarks/pipeline_fps.py --json $B/fps-default.json
 /work/peer-venv/bin/python benchmarks/pipeline_fps.py --peer --json $B/fps-peer.json
