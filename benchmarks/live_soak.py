@@ -1,10 +1,13 @@
 """Soak test of `aegis live` on loopback: N concurrent clients send real frames at a fixed rate.
 
     python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--json FILE]
+    python benchmarks/live_soak.py --in-process 900 [--json FILE]
 
 It starts the server in a subprocess and records its resident memory once the clients have run for
 `--warmup` seconds (the start of the steady state) and at the end, and the round-trip latency of every
-answered frame (p50, p95). Bounded in time; loopback only.
+answered frame (p50, p95). Bounded in time; loopback only. With --in-process N, no server: one live session
+(the server's defaults) decodes and answers N of the same frames back to back in this process, and the time
+of each (the server's share of a round trip, free of the network and the pacing) is reported instead.
 """
 
 from __future__ import annotations
@@ -64,14 +67,44 @@ def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies
     reader.join(2)
 
 
+def in_process(frames: list[bytes], count: int) -> dict:
+    """`count` frames through one live session with the server's defaults, back to back: ms each, p50 / p95."""
+    from aegis.analyzer import Analyzer
+    from aegis.app.session import LiveSession
+    from aegis.faces.detect import make_detector
+
+    session = LiveSession(Analyzer(), make_detector())
+    ms = []
+    for i in range(count):
+        start = time.perf_counter()
+        session.process(frames[i % len(frames)], i)
+        ms.append((time.perf_counter() - start) * 1e3)
+    return {"in_process_frames": count, "server_ms_p50": round(float(np.percentile(ms, 50)), 1),
+            "server_ms_p95": round(float(np.percentile(ms, 95)), 1), "server_ms_mean": round(float(np.mean(ms)), 1)}
+
+
+def soak_frames() -> list[bytes]:
+    """The head-pose clips' frames at 640x480, as JPEG payloads."""
+    clips = sorted(VIDEOS.glob("head-pose-*.gif"))
+    return [cv2.imencode(".jpg", cv2.resize(f, (640, 480)))[1].tobytes() for c in clips for f in open_source(c)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--fps", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=10, help="seconds of load before the start memory")
+    parser.add_argument("--in-process", type=int, metavar="N", help="time N frames in this process instead")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.in_process:
+        cv2.setNumThreads(1)
+        report = in_process(soak_frames(), args.in_process)
+        print(json.dumps(report, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2))
+        return
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -80,8 +113,7 @@ def main() -> None:
     try:
         server.stdout.readline()  # "AEGIS live on ..."
         time.sleep(1.0)
-        clips = sorted(VIDEOS.glob("head-pose-*.gif"))
-        frames = [cv2.imencode(".jpg", cv2.resize(f, (640, 480)))[1].tobytes() for c in clips for f in open_source(c)]
+        frames = soak_frames()
         latencies: list[float] = []
         server_ms: list[float] = []
         stats = {"sent": 0, "answered": 0}

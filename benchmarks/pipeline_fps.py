@@ -1,11 +1,15 @@
 """Benchmark: end-to-end pipeline FPS at 640x480 with 1 and 3 real faces, on one thread, with stage shares.
 
     python benchmarks/pipeline_fps.py [--model PATH] [--frames 300] [--detect-every K] [--detector NAME]
-    /work/peer-venv/bin/python benchmarks/pipeline_fps.py --peer     # fer 25.10.3 on the same frames
+        [--scan-still] [--noise SIGMA]
+    /work/peer-venv/bin/python benchmarks/pipeline_fps.py --peer [--noise SIGMA]  # fer 25.10.3, same frames
 
 Frames are built from the clips in ../shared/data/videos (decoding is not timed); detection, tracking,
 cropping, the model and the overlay are. Defaults are the pipeline's. The peer row times its
 `detect_emotions` (its Haar detection and TFLite classification) on the same frames in the same order.
+The clips' backgrounds are still (GIFs), so band scans look only at the moving head (`skip_still`);
+--scan-still turns that off, and --noise adds fresh Gaussian noise of SIGMA grey levels to every frame,
+as a camera's sensor would.
 """
 
 from __future__ import annotations
@@ -55,20 +59,27 @@ def three_face_frames() -> list[np.ndarray]:
             for k in range(n)]
 
 
-def playback(frames: list[np.ndarray], count: int) -> list[np.ndarray]:
-    """`count` frames of the clip played back and forth."""
+def playback(frames: list[np.ndarray], count: int, noise: float = 0.0) -> list[np.ndarray]:
+    """`count` frames of the clip played back and forth, each its own copy (the overlay is drawn on it), with
+    fresh Gaussian noise of `noise` grey levels."""
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
-    return [frames[order[i % len(order)]] for i in range(count)]
+    played = [frames[order[i % len(order)]] for i in range(count)]
+    if not noise:
+        return [f.copy() for f in played]
+    rng = np.random.default_rng(0)
+    return [np.clip(f + rng.normal(0, noise, f.shape), 0, 255).astype(np.uint8) for f in played]
 
 
 def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: int, detector: str,
-          face_px: int | None = None) -> dict:
+          face_px: int | None = None, skip_still: bool = True, noise: float = 0.0) -> dict:
     """Run `count` frames (the clip played back and forth) and time every stage."""
-    pipeline = FacePipeline(model, make_detector(detector, face_px), StreamSettings(detect_every=detect_every))
+    settings = StreamSettings(detect_every=detect_every, skip_still=skip_still)
+    pipeline = FacePipeline(model, make_detector(detector, face_px), settings)
     stages = {"detect": 0.0, "track": 0.0, "crop": 0.0, "model": 0.0, "overlay": 0.0}
     faces = 0
+    played = playback(frames, count, noise)
     start = time.perf_counter()
-    for i, frame in enumerate(playback(frames, count)):
+    for i, frame in enumerate(played):
         result = pipeline.process(frame, i)
         t0 = time.perf_counter()
         draw_overlay(frame, result.faces, "emoji")
@@ -82,13 +93,14 @@ def bench(model: OnnxModel, frames: list[np.ndarray], count: int, detect_every: 
             "share": {k: round(v / total, 3) for k, v in stages.items()}}
 
 
-def bench_peer(frames: list[np.ndarray], count: int) -> dict:
+def bench_peer(frames: list[np.ndarray], count: int, noise: float = 0.0) -> dict:
     """The peer `fer` 25.10.3: `detect_emotions` on each frame, timed whole."""
     from fer.fer import FER
 
     fer, faces = FER(), 0
+    played = playback(frames, count, noise)
     start = time.perf_counter()
-    for frame in playback(frames, count):
+    for frame in played:
         faces += len(fer.detect_emotions(frame))
     total = (time.perf_counter() - start) * 1e3
     return {"fps": round(count / total * 1e3, 1), "ms_per_frame": round(total / count, 2),
@@ -102,18 +114,22 @@ def main() -> None:
     parser.add_argument("--detect-every", type=int, default=DEFAULT_DETECT_EVERY)
     parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR)
     parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: the detector's)")
+    parser.add_argument("--scan-still", action="store_true", help="band scans take the whole frame (skip_still off)")
+    parser.add_argument("--noise", type=float, default=0.0, help="Gaussian noise added to each frame (grey levels)")
     parser.add_argument("--peer", action="store_true", help="time the fer package instead (run in its venv)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     cv2.setNumThreads(1)
     if args.peer:
-        report = {"peer": "fer 25.10.3", "1 face": bench_peer(one_face_frames(), args.frames),
-                  "3 faces": bench_peer(three_face_frames(), args.frames)}
+        report = {"peer": "fer 25.10.3", "noise": args.noise,
+                  "1 face": bench_peer(one_face_frames(), args.frames, args.noise),
+                  "3 faces": bench_peer(three_face_frames(), args.frames, args.noise)}
     else:
         model = OnnxModel(args.model, threads=1)
-        run = (args.frames, args.detect_every, args.detector, args.min_face)
+        run = (args.frames, args.detect_every, args.detector, args.min_face, not args.scan_still, args.noise)
         report = {"model": model.info.name, "detector": args.detector, "min_face": args.min_face,
-                  "detect_every": args.detect_every, "threads": 1,
+                  "detect_every": args.detect_every, "skip_still": not args.scan_still, "noise": args.noise,
+                  "threads": 1,
                   "1 face": bench(model, one_face_frames(), *run), "3 faces": bench(model, three_face_frames(), *run)}
     print(json.dumps(report, indent=2))
     if args.json:

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.faces.detect import Detection, detect_in_region
+from aegis.faces.detect import Detection, Region, detect_in_region, in_region_only
 
 COLOURS = {"red": (40, 40, 240), "blue": (250, 170, 60), "green": (40, 250, 40)}  # BGR, distinct grey levels
 
@@ -33,8 +33,10 @@ class SquareDetector:
     def __init__(self, min_area: int = 400) -> None:
         self.min_area = min_area
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
-                 ) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
+                 region: Region | None = None) -> list[Detection]:
+        if region is not None:
+            return in_region_only(self, grey, region, min_face, max_face)
         found = []
         for colour in COLOURS:
             mask = (np.abs(grey.astype(int) - grey_level(colour)) <= 3).astype(np.uint8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from aegis.analyzer import Analyzer
 from aegis.faces.detect import Detector
 from aegis.runtime.results import FrameResult
-from aegis.runtime.stream import FacePipeline, StreamSettings
+from aegis.runtime.stream import FacePipeline
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 MAX_FRAME_SIDE = 1920
@@ -54,10 +55,8 @@ class LiveSession:
             raise FrameError('settings must be a JSON object with "smoothing" and/or "threshold"')
         current = self.pipeline.settings
         try:
-            self.pipeline.settings = StreamSettings(
-                detect_every=current.detect_every,
-                smoothing=float(message.get("smoothing", current.smoothing)),
-                threshold=float(message.get("threshold", current.threshold)))
+            self.pipeline.settings = replace(current, smoothing=float(message.get("smoothing", current.smoothing)),
+                                             threshold=float(message.get("threshold", current.threshold)))
         except (TypeError, ValueError) as exc:
             raise FrameError(f"bad settings: {exc}") from exc
         return {"smoothing": self.pipeline.settings.smoothing, "threshold": self.pipeline.settings.threshold}

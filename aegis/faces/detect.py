@@ -30,13 +30,17 @@ class Detection:
     landmarks: tuple[tuple[float, float], ...] | None = None
 
 
-class Detector(Protocol):
-    """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given),
-    re-finds a tracked face cheaply `around` its predicted box, and looks again, more thoroughly, `near` a box
-    where that failed (tilted heads)."""
+REGION_GROWTH = 1.5  # a search of a region covers faces up to this many times the largest size wanted past its edges
+Region = tuple[int, int, int, int]  # (x0, y0, x1, y1) of a part of a frame, in its pixels
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
-                 ) -> list[Detection]: ...
+
+class Detector(Protocol):
+    """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given; those
+    that overlap `region`, where given), re-finds a tracked face cheaply `around` its predicted box, and looks
+    again, more thoroughly, `near` a box where that failed (tilted heads)."""
+
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
+                 region: Region | None = None) -> list[Detection]: ...
 
     def around(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 
@@ -82,8 +86,10 @@ class HaarDetector:
         if self._cascade.empty():
             raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
-                 ) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
+                 region: Region | None = None) -> list[Detection]:
+        if region is not None:
+            return in_region_only(self, grey, region, min_face, max_face)
         smallest = min_face or self.settings.face_px
         if smallest:  # scan at the scale where the smallest face wanted fills the cascade's window
             scale = min(2.0, CASCADE_WINDOW / smallest)
@@ -185,6 +191,17 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
     region, scale, x0, y0 = cut
     low, high = (REGION_FACE_SIDE * f for f in REGION_FACE_BAND)
     return [rescaled(d, 1 / scale, x0, y0) for d in detector(region, min_face=low, max_face=high)]
+
+
+def in_region_only(detector: Detector, grey: np.ndarray, region: Region, min_face: float | None = None,
+                   max_face: float | None = None) -> list[Detection]:
+    """A detector's faces that overlap a region: the region grown by REGION_GROWTH times `max_face` (None: the
+    whole frame), cut out and searched on its own; boxes in frame pixels."""
+    if max_face is None:
+        return detector(grey, min_face, max_face)
+    grow, (x0, y0, x1, y1) = REGION_GROWTH * max_face, region
+    x0, y0, x1, y1 = max(int(x0 - grow), 0), max(int(y0 - grow), 0), int(x1 + grow), int(y1 + grow)
+    return [rescaled(d, 1.0, x0, y0) for d in detector(grey[y0:y1, x0:x1], min_face, max_face)]
 
 
 def rescaled(det: Detection, factor: float, dx: float = 0.0, dy: float = 0.0) -> Detection:

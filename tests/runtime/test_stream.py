@@ -87,9 +87,11 @@ class CountingDetector(SquareDetector):
     def next_frame(self) -> None:
         self.frames.append([])
 
-    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None) -> list:
-        self.frames[-1].append((grey.shape, min_face, max_face))
-        return super().__call__(grey, min_face, max_face)
+    def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
+                 region: tuple | None = None) -> list:
+        if region is None:  # a cut region calls again with its cut-out image
+            self.frames[-1].append((grey.shape, min_face, max_face))
+        return super().__call__(grey, min_face, max_face, region)
 
     def all_size_scans(self) -> list[int]:
         """The frames in which the whole (240x320) frame was scanned for faces of every size."""
@@ -123,7 +125,8 @@ def test_size_bands_cover_every_size_once_each_a_pyramid_level_above_the_last():
 
 def test_each_frame_scans_one_size_band_and_re_finds_tracked_faces_the_band_misses():
     detector = CountingDetector()
-    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=4))
+    settings = StreamSettings(detect_every=4, skip_still=False)
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, settings)
     tracked = [[(f.track_id, f.box) for f in faces]
                for faces in _run_boxes(detector, pipeline, [(40 + 5 * i, 60, 60, 60) for i in range(10)])]
     assert detector.all_size_scans() == [0]  # no track yet: every size at once
@@ -137,7 +140,8 @@ def test_each_frame_scans_one_size_band_and_re_finds_tracked_faces_the_band_miss
 
 def test_a_track_lost_in_its_region_makes_the_next_frames_scan_every_size():
     detector = CountingDetector()
-    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, StreamSettings(detect_every=10))
+    settings = StreamSettings(detect_every=10, skip_still=False)
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, settings)
     boxes = [(40, 60, 60, 60), (42, 60, 60, 60)] + [(200 + 2 * i, 100, 60, 60) for i in range(7)]
     seen = _run_boxes(detector, pipeline, boxes)
     # frame 2 misses the jump in the old track's band and region; frames 3-5 scan every size while that track
@@ -157,3 +161,49 @@ def test_a_neighbour_in_a_lost_track_s_region_is_not_taken_for_it():
         seen.append(pipeline.process(draw_frame(faces), i).faces)
     assert [sorted(f.track_id for f in s) for s in seen] == [[1, 2], [1, 2], [2], [2]]
     assert all(abs(f.box[0] - 110) <= 2 and abs(f.box[2] - 60) <= 2 for s in seen[2:] for f in s)
+
+
+def _still_scene(detector: CountingDetector, frames: list[list]) -> list:
+    """Each frame's faces drawn and processed at detect_every 3 with skip_still (the default); faces per frame."""
+    pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 100), detector, StreamSettings(detect_every=3))
+    seen = []
+    for i, faces in enumerate(frames):
+        detector.next_frame()
+        seen.append(pipeline.process(draw_frame(faces), i).faces)
+    return seen
+
+
+def _band_calls(detector: CountingDetector, i: int) -> list[tuple]:
+    """The (image shape, band) of frame i's size-band scans (whole frame or a cut), not its region searches."""
+    bands = [size_band(20.0, j, 3) for j in range(3)]
+    return [(shape, (low, high)) for shape, low, high in detector.frames[i] if (low, high) in bands]
+
+
+def test_band_scans_skip_a_still_frame_but_every_10th_scan_of_a_band_takes_the_whole_frame():
+    detector = CountingDetector()
+    seen = _still_scene(detector, [[("red", (40, 60, 100, 100))]] * 40)
+    assert all(len(s) == 1 for s in seen)
+    # band j scans in the frames j mod 3 from frame 1 on; bands 0 and 1 (faces of 20-40 px) scan the whole frame
+    # at their 1st and 11th scans and nothing between; band 2 holds the tracked 100 px face's size, so it
+    # looks around that face every time (SquareDetector, with no largest size to bound a cut, takes the frame)
+    assert [i for i in range(1, 40) if i % 3 != 2 and _band_calls(detector, i)] == [1, 3, 31, 33]
+    assert all(len(_band_calls(detector, i)) == 1 for i in range(2, 40, 3))
+    assert all(shape == (240, 320) for i in range(1, 40) for shape, _ in _band_calls(detector, i))
+
+
+def test_a_newcomer_in_a_still_scene_is_found_by_a_scan_of_the_part_that_changed():
+    detector = CountingDetector()
+    resident, newcomer = ("red", (20, 40, 100, 100)), ("blue", (220, 150, 40, 40))
+    seen = _still_scene(detector, [[resident]] * 6 + [[resident, newcomer]] * 4)
+    assert [len(s) for s in seen] == [1] * 6 + [1, 2, 2, 2]  # the 40 px face is band 1's (frame 7)
+    assert _band_calls(detector, 4) == []  # band 1 before the newcomer: nothing changed, nothing scanned
+    [(shape, band)] = _band_calls(detector, 7)
+    assert band == size_band(20.0, 1, 3) and shape[0] * shape[1] < 240 * 320 / 2  # only the changed part
+
+
+def test_with_no_track_a_still_frame_is_scanned_whole_every_10th_frame_and_a_newcomer_at_once():
+    detector = CountingDetector()
+    empty, newcomer = [], [("blue", (220, 150, 40, 40))]
+    seen = _still_scene(detector, [empty] * 25 + [newcomer] * 2)
+    every_size = [i for i, calls in enumerate(detector.frames) if any(low is None for _, low, _ in calls)]
+    assert every_size == [0, 10, 20, 25] and [len(s) for s in seen] == [0] * 25 + [1, 1]

@@ -1,0 +1,56 @@
+"""Where a stream's frame has changed since each size band last scanned it, so that band scans skip still parts."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from aegis.faces.detect import Region
+
+BLOCK = 16  # the frame is compared in blocks of this many pixels a side (their means: noise averages out, and a
+# block mean is all the memory holds of a frame: 40x30 numbers for 640x480, too coarse to show a face); the last
+# rows and columns short of a whole block (under 16 px) are not compared
+CHANGE_LEVEL = 4.0  # a block has changed when its mean grey level moved by more than this since the band's scan
+REFRESH_EVERY = 10  # every this many scans of a band, it scans the whole frame whatever changed
+MOST_OF_THE_FRAME = 0.5  # a region over this share of the frame is scanned whole
+
+
+class ChangeRegions:
+    """Per kind of scan (a size band, or every size), the frame's block means at its last scan. A face that a
+    scan missed on still pixels stays missed on the same pixels, so the next scan of that kind need look only
+    at faces that overlap the blocks changed since; each REFRESH_EVERY-th scan takes the whole frame."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, np.ndarray] = {}
+        self._scans: dict[int, int] = {}
+
+    def region(self, grey: np.ndarray, band: int) -> Region | None:
+        """(x0, y0, x1, y1) around the blocks of `grey` changed since the last scan of kind `band` (empty when none
+        did), or None for the whole frame. Records the scan: those blocks count as seen now."""
+        rows, cols = max(grey.shape[0] // BLOCK, 1), max(grey.shape[1] // BLOCK, 1)
+        whole_blocks = grey[:rows * BLOCK, :cols * BLOCK]  # a whole number of blocks: OpenCV's fast path
+        means = cv2.resize(whole_blocks, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)
+        seen = self._seen.get(band)
+        count = self._scans.get(band, 0)
+        self._scans[band] = count + 1
+        if seen is None or seen.shape != means.shape or count % REFRESH_EVERY == 0:
+            self._seen[band] = means
+            return None
+        changed = np.nonzero(np.abs(means - seen) > CHANGE_LEVEL)
+        if not len(changed[0]):
+            return 0, 0, 0, 0
+        r0, r1, c0, c1 = changed[0].min(), changed[0].max() + 1, changed[1].min(), changed[1].max() + 1
+        if (r1 - r0) * (c1 - c0) > MOST_OF_THE_FRAME * means.size:
+            self._seen[band] = means
+            return None
+        seen[r0:r1, c0:c1] = means[r0:r1, c0:c1]
+        sy, sx = whole_blocks.shape[0] / rows, whole_blocks.shape[1] / cols
+        return int(c0 * sx), int(r0 * sy), int(np.ceil(c1 * sx)), int(np.ceil(r1 * sy))
+
+
+def union(regions: list[Region]) -> Region:
+    """The smallest region that holds every non-empty one of `regions` ((0, 0, 0, 0) if there is none)."""
+    full = [r for r in regions if r[2] > r[0] and r[3] > r[1]]
+    if not full:
+        return 0, 0, 0, 0
+    return min(r[0] for r in full), min(r[1] for r in full), max(r[2] for r in full), max(r[3] for r in full)
