@@ -30,7 +30,7 @@ class Detection:
     landmarks: tuple[tuple[float, float], ...] | None = None
 
 
-REGION_GROWTH = 1.5  # a search of a region covers faces up to this many times the largest size wanted past its edges
+BOX_SLACK = 1.5  # a detector's box can be this many times larger or smaller than the face size it was found for
 Region = tuple[int, int, int, int]  # (x0, y0, x1, y1) of a part of a frame, in its pixels
 
 
@@ -195,11 +195,11 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
 
 def in_region_only(detector: Detector, grey: np.ndarray, region: Region, min_face: float | None = None,
                    max_face: float | None = None) -> list[Detection]:
-    """A detector's faces that overlap a region: the region grown by REGION_GROWTH times `max_face` (None: the
-    whole frame), cut out and searched on its own; boxes in frame pixels."""
+    """A detector's faces that overlap a region: the region grown by BOX_SLACK times `max_face` (None: the whole
+    frame), cut out and searched on its own; boxes in frame pixels."""
     if max_face is None:
         return detector(grey, min_face, max_face)
-    grow, (x0, y0, x1, y1) = REGION_GROWTH * max_face, region
+    grow, (x0, y0, x1, y1) = BOX_SLACK * max_face, region
     x0, y0, x1, y1 = max(int(x0 - grow), 0), max(int(y0 - grow), 0), int(x1 + grow), int(y1 + grow)
     return [rescaled(d, 1.0, x0, y0) for d in detector(grey[y0:y1, x0:x1], min_face, max_face)]
 

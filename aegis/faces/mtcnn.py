@@ -19,9 +19,9 @@ import onnxruntime as ort
 
 from aegis.faces.crop import Box
 from aegis.faces.detect import (
+    BOX_SLACK,
     REGION_FACE_BAND,
     REGION_FACE_SIDE,
-    REGION_GROWTH,
     Detection,
     Region,
     region_around,
@@ -31,7 +31,6 @@ from aegis.faces.detect import (
 )
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
-BAND_SLACK = 1.5  # a search for faces up to max_face keeps boxes up to this many times it (the boxes' own error)
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "mtcnn"
 
 
@@ -97,7 +96,7 @@ class MtcnnDetector:
         in a grey image, best first; with `region`, those that overlap it (P-Net on `_level_part`s).
 
         A larger face that P-Net's last level glimpses in part is dropped once O-Net has framed it (boxes over
-        BAND_SLACK times `max_face`): a size band keeps to its sizes.
+        BOX_SLACK times `max_face`): a size band keeps to its sizes.
         """
         boxes = self._propose(grey, min_face or self.settings.min_face, max_face, region)
         if len(boxes):
@@ -105,7 +104,7 @@ class MtcnnDetector:
         if not len(boxes):
             return []
         found = self._detections(*self._output(grey, boxes))
-        return [d for d in found if d.box[2] <= BAND_SLACK * max_face] if max_face else found
+        return [d for d in found if d.box[2] <= BOX_SLACK * max_face] if max_face else found
 
     def _detections(self, boxes: np.ndarray, points: np.ndarray) -> list[Detection]:
         """O-Net's boxes and landmarks as detections framed like the training crops, overlaps suppressed."""
@@ -191,13 +190,13 @@ def nms(boxes: np.ndarray, overlap: float, by_min: bool = False) -> np.ndarray:
 
 
 def _level_part(level: np.ndarray, region: Region, scale: float) -> tuple[np.ndarray, int, int]:
-    """The part of a pyramid level where a face of its size (CELL level pixels, REGION_GROWTH times that with
-    the box's error) overlaps `region` (frame pixels), and its origin in the level. It starts at even level
+    """The part of a pyramid level where a face of its size (CELL level pixels, BOX_SLACK times that with the
+    box's error) overlaps `region` (frame pixels), and its origin in the level. It starts at even level
     pixels and spans an even width and height (or runs to the level's edge), so P-Net's cells there (a stride
     of 2) are the whole level's: the same scores and boxes a whole scan gives for that part."""
     x0, y0, x1, y1 = region
     h, w = level.shape
-    grow = REGION_GROWTH * CELL
+    grow = BOX_SLACK * CELL
     left, top = max(int(x0 * scale - grow), 0) // STRIDE * STRIDE, max(int(y0 * scale - grow), 0) // STRIDE * STRIDE
     right, bottom = min(math.ceil(x1 * scale + grow), w), min(math.ceil(y1 * scale + grow), h)
     right, bottom = min(right + (right - left) % 2, w), min(bottom + (bottom - top) % 2, h)

@@ -9,7 +9,7 @@ import numpy as np
 
 from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
+from aegis.faces.detect import BOX_SLACK, DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.change import ChangeRegions, union
 from aegis.runtime.onnx import OnnxModel
@@ -17,7 +17,6 @@ from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, Fram
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
-SIZE_SLACK = 1.5  # a tracked face's box can be this many times smaller or larger than the band sizes that find it
 
 
 @dataclass(frozen=True)
@@ -101,25 +100,25 @@ class FacePipeline:
 
     def _detect(self, grey: np.ndarray, band: int | None) -> list[Detection]:
         """Scan the frame (`_scan`), then re-find around its box each recently seen track the scan missed."""
-        detections = self._scan(grey, band)
-        for box in self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED):
+        predicted = self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED)
+        detections = self._scan(grey, band, predicted)
+        for box in predicted:
             if all(centre_distance(box, np.array(d.box, float)) > REFIND_DISTANCE for d in detections):
                 detections += self._refind(grey, box)
         return suppress_overlaps(detections)
 
-    def _scan(self, grey: np.ndarray, band: int | None) -> list[Detection]:
+    def _scan(self, grey: np.ndarray, band: int | None, predicted: list[np.ndarray]) -> list[Detection]:
         """The frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
         detect_every bands (`size_band`: together they cost about one whole scan); with `skip_still`, only
-        where the frame changed since the last such scan and around the tracked faces of its sizes (a band
-        scan re-finds them better than `around` alone)."""
+        where the frame changed since the last such scan and around the `predicted` boxes of tracked faces of
+        its sizes (a band scan re-finds them better than `around` alone)."""
         bands = self.settings.detect_every
         low, high = (None, None) if band is None or bands == 1 else size_band(
             self.detector.smallest_face(grey.shape), band, bands)
         region = self.changes.region(grey, bands if band is None else band) if self.settings.skip_still else None
         if region is not None:
-            tracked = [(int(x), int(y), int(x + w) + 1, int(y + h) + 1)
-                       for x, y, w, h in self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED)
-                       if low is None or low / SIZE_SLACK <= max(w, h) <= (high or np.inf) * SIZE_SLACK]
+            tracked = [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in predicted
+                       if low is None or low / BOX_SLACK <= max(w, h) <= (high or np.inf) * BOX_SLACK]
             region = union([region, *tracked])
             if region[2] <= region[0]:
                 return []
