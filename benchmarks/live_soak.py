@@ -71,9 +71,9 @@ def in_process(frames: list[bytes], count: int) -> dict:
     """`count` frames through one live session with the server's defaults, back to back: ms each, p50 / p95."""
     from aegis.analyzer import Analyzer
     from aegis.app.session import LiveSession
-    from aegis.faces.detect import make_detector
 
-    session = LiveSession(Analyzer(), make_detector())
+    analyzer = Analyzer()
+    session = LiveSession(analyzer, analyzer.detector)
     ms = []
     for i in range(count):
         start = time.perf_counter()

@@ -106,6 +106,11 @@ class MtcnnDetector:
         found = self._detections(*self._output(grey, boxes))
         return [d for d in found if d.box[2] <= BOX_SLACK * max_face] if max_face else found
 
+    def _run(self, net: int, images: np.ndarray) -> list[np.ndarray]:
+        """P- (0), R- (1) or O-Net (2) on (N, H, W) grey uint8 images, fed as its transposed (N, 1, W, H) input
+        `grey` (the name `scripts/mtcnn_grey.py` gives it)."""
+        return self._nets[net].run(None, {"grey": np.ascontiguousarray(images.transpose(0, 2, 1)[:, None])})
+
     def _detections(self, boxes: np.ndarray, points: np.ndarray) -> list[Detection]:
         """O-Net's boxes and landmarks as detections framed like the training crops, overlaps suppressed."""
         return suppress_overlaps([Detection(self._crop_box(b[:4]), float(b[4]), tuple(map(tuple, p.reshape(2, 5).T)))
@@ -133,7 +138,7 @@ class MtcnnDetector:
                                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
             part, left, top = _level_part(small, region, scale) if region else (small, 0, 0)
             if min(part.shape) >= CELL:
-                reg, prob = self._nets[0].run(None, {self._nets[0].get_inputs()[0].name: _net_input(part[None])})
+                reg, prob = self._run(0, part[None])
                 score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
                 rows, cols = np.nonzero(score >= self.settings.thresholds[0])
                 if len(rows):
@@ -151,7 +156,7 @@ class MtcnnDetector:
 
     def _refine(self, grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """R-Net on 24x24 crops of the candidates: the kept, regressed, square boxes."""
-        reg, prob = self._nets[1].run(None, {self._nets[1].get_inputs()[0].name: _net_input(_crops(grey, boxes, 24))})
+        reg, prob = self._run(1, _crops(grey, boxes, 24))
         keep = prob[:, 1] > self.settings.thresholds[1]
         boxes = np.column_stack([boxes[keep, :4], prob[keep, 1]])
         pick = nms(boxes, 0.7)
@@ -159,8 +164,7 @@ class MtcnnDetector:
 
     def _output(self, grey: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks."""
-        reg, marks, prob = self._nets[2].run(None, {self._nets[2].get_inputs()[0].name:
-                                                    _net_input(_crops(grey, boxes, 48))})
+        reg, marks, prob = self._run(2, _crops(grey, boxes, 48))
         keep = prob[:, 1] > self.settings.thresholds[2]
         boxes, reg, marks = np.column_stack([boxes[keep, :4], prob[keep, 1]]), reg[keep], marks[keep]
         w, h = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
@@ -236,7 +240,3 @@ def _crops(grey: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
         out[k] = cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
     return out
 
-
-def _net_input(images: np.ndarray) -> np.ndarray:
-    """(N, H, W) grey uint8 images to the networks' transposed (N, 1, W, H) input."""
-    return np.ascontiguousarray(images.transpose(0, 2, 1)[:, None])
