@@ -24,7 +24,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check aegis tests benchmarks scripts
 
 test: lint
-	$(PY) -m pytest -q -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected" && rc=0; exit $$rc
+	$(PY) -m pytest -q -rs -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected" && rc=0; exit $$rc
 
 bench: $(VENV)/.runtime
 	$(PY) benchmarks/pipeline_fps.py

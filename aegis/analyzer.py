@@ -70,7 +70,7 @@ class Analyzer:
             log.warning("%s is truncated: decoded %d of %d frames", frames.name, frames.decoded, frames.total)
 
     def save(self, source: str | int | Path | FrameSource, out: str | Path, overlay: str = "emoji",
-             video: bool = True, show_progress: bool = True) -> dict:
+             video: bool = True, show_progress: bool = False) -> dict:
         """Analyse a source into out/frames.csv, out/summary.json and (with video) out/annotated.mp4.
 
         Outputs are written under temporary names and renamed at the end. An interrupted file source
@@ -99,6 +99,7 @@ class Analyzer:
         elapsed = time.perf_counter() - start
         summary = writer.commit({
             "source": frames.name, "fps_in": round(frames.fps, 3),
+            **({"fps_assumed": True} if frames.fps_assumed else {}),
             "processing_fps": round(writer.frames / elapsed, 2) if elapsed > 0 else None,
             "model": {"path": str(self.model.path), "name": self.model.info.name,
                       "classes": list(self.model.classes), "frames": self.model.info.frames},

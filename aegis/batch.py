@@ -10,12 +10,16 @@ DIR/failures.csv from the done files at the end, so the tables equal those of an
 from __future__ import annotations
 
 import csv
+import ctypes
+import ctypes.util
 import glob
 import hashlib
 import json
+import logging
 import os
 import re
-import sys
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -29,6 +33,8 @@ from aegis.render.timeline import draw_timeline
 from aegis.runtime.results import DEFAULT_THRESHOLD
 from aegis.sources import VIDEO_SUFFIXES
 
+log = logging.getLogger("aegis")
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 UNCERTAIN_SHARE = "uncertain"
 COLLECTION_COLUMNS = ("video_id", "source", "track_id", "seconds", "dominant",
                       *(f"share_{c}" for c in (*CLASSES, UNCERTAIN_SHARE)), *(f"mean_{c}" for c in CLASSES))
@@ -60,32 +66,51 @@ def collect_inputs(inputs: list[str]) -> list[tuple[str, str]]:
     """(path, id) for every video named by folders (recursive), quoted globs, files or manifest CSVs (path[,id]).
 
     Ids default to the path relative to its folder (or the file stem), with characters outside [A-Za-z0-9._-]
-    replaced; a repeated id gets a numeric suffix.
+    replaced; a default id already taken gets the first free numeric suffix. Ids given in manifests must be
+    unique (AegisError otherwise) and are never renamed.
     """
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, bool]] = []  # (path, id, whether a manifest gave the id)
     for spec in inputs:
         path = Path(spec)
         if path.is_dir():
-            found += [(str(p), str(p.relative_to(path).with_suffix(""))) for p in sorted(path.rglob("*"))
+            found += [(str(p), str(p.relative_to(path).with_suffix("")), False) for p in sorted(path.rglob("*"))
                       if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES]
         elif path.suffix.lower() == ".csv" and path.is_file():
             found += _manifest(path)
         elif path.is_file():
-            found.append((str(path), path.stem))
+            found.append((str(path), path.stem, False))
         else:
             matches = sorted(glob.glob(spec, recursive=True))
             if not matches:
                 raise AegisError(f"{spec}: no such file, folder or matching glob")
-            found += [(m, Path(m).stem) for m in matches if Path(m).is_file()]
+            found += [(m, Path(m).stem, False) for m in matches if Path(m).is_file()]
     if not found:
         raise AegisError(f"no videos in {', '.join(inputs)} (looked for {', '.join(VIDEO_SUFFIXES)})")
-    seen: dict[str, int] = {}
+    given: dict[str, str] = {}
+    for path, video_id, explicit in found:
+        clean = _clean_id(video_id)
+        if explicit and clean in given:
+            raise AegisError(f"manifest id {video_id!r} ({path}) repeats the id of {given[clean]}: "
+                             "ids must be unique")
+        if explicit:
+            given[clean] = path
+    taken = set(given)
     unique = []
-    for path, video_id in found:
-        video_id = re.sub(r"[^A-Za-z0-9._-]+", "_", video_id).strip("._") or "video"
-        seen[video_id] = seen.get(video_id, 0) + 1
-        unique.append((path, video_id if seen[video_id] == 1 else f"{video_id}-{seen[video_id]}"))
+    for path, video_id, explicit in found:
+        video_id = _clean_id(video_id)
+        if not explicit:
+            base, n = video_id, 1
+            while video_id in taken:
+                n += 1
+                video_id = f"{base}-{n}"
+            taken.add(video_id)
+        unique.append((path, video_id))
     return unique
+
+
+def _clean_id(video_id: str) -> str:
+    """An id made safe as a folder name: characters outside [A-Za-z0-9._-] replaced."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", video_id).strip("._") or "video"
 
 
 def completion_key(path: str, settings: BatchSettings) -> str:
@@ -132,18 +157,22 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
             failures.append({"video_id": video_id, "source": path, "reason": exc.strerror or str(exc)})
     pending = [j for j in jobs if not is_complete(out, j)]
     if len(pending) < len(jobs):
-        print(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already complete", file=sys.stderr,
-              flush=True)
+        log.info("resuming: %d of %d videos already complete", len(jobs) - len(pending), len(jobs))
     results = (_run_jobs_ray(pending, out, settings, workers, ray_address) if ray_address
                else _run_jobs(pending, out, settings, workers))
     failures += [{"video_id": j.video_id, "source": j.path, "reason": r["error"]}
                  for j, r in results if "error" in r]
-    done = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
-    write_collection(out, [row for d in done for row in d["rows"]])
+    failures += [{"video_id": j.video_id, "source": j.path, "reason": "finished without its done.json"}
+                 for j, r in results if "error" not in r and not is_complete(out, j)]
+    complete = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
+    write_collection(out, [row for d in complete for row in d["rows"]])
     _write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
-    return {"videos": len(videos), "done": len(done), "failed": len(failures),
-            "skipped": len(jobs) - len(pending), "video_seconds": round(sum(d["seconds"] for d in done), 2),
-            "wall_seconds": round(time.perf_counter() - start, 2), "out": str(out)}
+    skipped = len(jobs) - len(pending)
+    summary = {"videos": len(videos), "done": len(complete) - skipped, "failed": len(failures), "skipped": skipped,
+               "video_seconds": round(sum(d["seconds"] for d in complete), 2),
+               "wall_seconds": round(time.perf_counter() - start, 2), "out": str(out)}
+    assert summary["done"] + summary["failed"] + skipped == len(videos), summary  # each input counted once
+    return summary
 
 
 def write_collection(out: Path, rows: list[dict]) -> None:
@@ -153,8 +182,8 @@ def write_collection(out: Path, rows: list[dict]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        print("aegis: note: collection.parquet needs pyarrow (pip install 'aegis-fer[batch]'); "
-              "collection.csv has the same table", file=sys.stderr, flush=True)
+        log.info("collection.parquet needs pyarrow (pip install 'aegis-fer[batch]'); collection.csv has the same "
+                 "table")
         return
     table = pa.table({c: [r[c] for r in rows] for c in COLLECTION_COLUMNS}) if rows else \
         pa.table({c: pa.array([], pa.string() if c in ("video_id", "source", "dominant") else pa.float64())
@@ -178,6 +207,32 @@ def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
 
 
 _ANALYZER = None
+
+
+def _tie_to_parent() -> None:
+    """Make a pool worker leave Ctrl+C to its parent, and end when the parent dies (even by kill -9)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the watch below ends it within a second
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _init_pool_worker(settings: BatchSettings) -> None:
+    """A pool process: tied to its parent, then loaded like any worker."""
+    _tie_to_parent()
+    _init_worker(settings)
 
 
 def _init_worker(settings: BatchSettings) -> None:
@@ -223,7 +278,7 @@ def _run_jobs(jobs: list[BatchJob], out: Path, settings: BatchSettings, workers:
     if workers == 1:
         _init_worker(settings)
         return [_analyze_job(a) for a in progress(args, desc="batch")]
-    with get_context("fork").Pool(workers, initializer=_init_worker, initargs=(settings,)) as pool:
+    with get_context("fork").Pool(workers, initializer=_init_pool_worker, initargs=(settings,)) as pool:
         return list(progress(pool.imap_unordered(_analyze_job, args), total=len(args), desc="batch"))
 
 
@@ -261,16 +316,18 @@ def _run_jobs_ray(jobs: list[BatchJob], out: Path, settings: BatchSettings, work
             ray.shutdown()
 
 
-def _manifest(path: Path) -> list[tuple[str, str]]:
-    """(path, id) rows of a manifest CSV: a `path` column and an optional `id`; paths relative to the CSV."""
+def _manifest(path: Path) -> list[tuple[str, str, bool]]:
+    """(path, id, id given) rows of a manifest CSV: a `path` column and an optional `id`; paths relative to it."""
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if "path" not in (reader.fieldnames or []):
             raise AegisError(f"{path}: a manifest needs a 'path' column (and optionally 'id'), got {reader.fieldnames}")
         rows = []
-        for row in reader:
+        for line, row in enumerate(reader, 2):
+            if not row["path"]:
+                raise AegisError(f"{path}:{line}: the row has no path")
             video = Path(row["path"]) if Path(row["path"]).is_absolute() else path.parent / row["path"]
-            rows.append((str(video), row.get("id") or video.stem))
+            rows.append((str(video), row.get("id") or video.stem, bool(row.get("id"))))
     return rows
 
 

@@ -33,8 +33,20 @@ def build_candidates(models: list[str], threads: int, workdir: Path) -> list[Can
         except AegisError:
             out.append(_from_registry(name, threads, workdir))
             continue
-        out.append(Candidate(name, OnnxModel(path, threads=threads), _onnx_params(path), None))
+        model = OnnxModel(path, threads=threads)
+        out.append(Candidate(name, model, _registry_params(model), None))
     return out
+
+
+def _registry_params(model: OnnxModel) -> int | None:
+    """Parameters of the registry network an ONNX file was exported from (None without torch or a known name)."""
+    try:
+        from aegis.models.registry import create_model
+        from aegis.models.stats import count_params
+
+        return count_params(create_model(model.info.name, len(model.classes), model.info.frames))
+    except (ImportError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _from_registry(name: str, threads: int, workdir: Path) -> Candidate:
@@ -117,7 +129,8 @@ def run_bench(models: list[str], runs: int = 1000, threads: int = 1, with_torch:
                     torch_times[c.label] += _time_torch(c, inputs[c.label], max(per_round // 10, 1), threads)
         report = []
         for c in candidates:
-            row = {"model": c.label, "params": c.params, "mflops": None if c.mflops is None else round(c.mflops, 2),
+            row = {"model": c.label, "params": c.params, "onnx_weights": _onnx_params(c.onnx.path),
+                   "mflops": None if c.mflops is None else round(c.mflops, 2),
                    "onnx_kb": round(c.onnx.path.stat().st_size / 1024, 1), **_stats(times[c.label], "ms")}
             if torch_times[c.label]:
                 row.update(_stats(torch_times[c.label], "torch_ms"))
@@ -155,10 +168,20 @@ def _stats(values: list[float], prefix: str) -> dict:
 
 def table(report: list[dict], accuracies: dict[str, float]) -> str:
     """Table II's layout: network, top-1 accuracy, ms and params."""
-    lines = [f"{'Network':<28} {'Top-1 (%)':>9} {'ms':>8} {'Params':>10}"]
+    with_torch = any("torch_ms_median" in row for row in report)
+    lines = [f"{'Network':<28} {'Top-1 (%)':>9} {'ms':>8}" + (f" {'torch ms':>9}" if with_torch else "")
+             + f" {'Params':>11}"]
     for row in report:
         acc = accuracies.get(row["model"])
         acc_text = f"{100 * acc:.1f}" if acc is not None else "-"
-        params = f"{row['params']:,}" if row["params"] is not None else "-"
-        lines.append(f"{row['model']:<28} {acc_text:>9} {row['ms_median']:>8.3f} {params:>10}")
+        if row["params"] is not None:
+            params = f"{row['params']:,} "
+        else:
+            params = f"{row['onnx_weights']:,}*" if row.get("onnx_weights") is not None else "- "
+        torch_ms = f" {row['torch_ms_median']:>9.3f}" if "torch_ms_median" in row else f" {'-':>9}"
+        lines.append(f"{row['model']:<28} {acc_text:>9} {row['ms_median']:>8.3f}" + (torch_ms if with_torch else "")
+                     + f" {params:>11}")
+    if any(row["params"] is None for row in report):
+        lines.append("* weights in the ONNX graph, batch norm folded into the convolutions (the network's own count "
+                     "needs torch and a registry name)")
     return "\n".join(lines)

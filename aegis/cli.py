@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aegis import __version__
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, make_detector
@@ -43,7 +44,7 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `aegis` console script; returns the exit code."""
-    logging.basicConfig(format="aegis: warning: %(message)s", level=logging.WARNING)
+    _log_to_stderr()
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
@@ -67,10 +68,41 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class OneLineFormatter(logging.Formatter):
+    """`aegis: note: ...` for information, `aegis: warning: ...` above it: the library logs, the CLI shows."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"aegis: {'note' if record.levelno < logging.WARNING else 'warning'}: {record.getMessage()}"
+
+
+class StderrHandler(logging.StreamHandler):
+    """A stream handler that writes to whatever sys.stderr is at the time of each record."""
+
+    @property
+    def stream(self):  # noqa: D102
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def _log_to_stderr() -> None:
+    """Show the library's notes and warnings on stderr, once however often main() runs."""
+    logger = logging.getLogger("aegis")
+    if not any(isinstance(h, StderrHandler) for h in logger.handlers):
+        handler = StderrHandler()
+        handler.setFormatter(OneLineFormatter())
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logging.getLogger("aegis.live").setLevel(logging.WARNING)  # not websockets' line for every connection
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per command."""
     parser = Parser(prog="aegis", description="Real-time video facial expression recognition on a CPU: analyse "
                                               "videos, run the live web app, build data, train and evaluate models.")
+    parser.add_argument("--version", action="version", version=f"aegis {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", required=True)
 
     p = sub.add_parser("analyze", help="analyse a video, GIF, image folder/glob or webcam")
@@ -146,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-timeout", type=float, default=120.0, metavar="S",
                    help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
-    p.add_argument("--camera", type=int, help="show this server-side camera instead of the browser's")
+    p.add_argument("--camera", type=_camera,
+                   help="show this server-side camera index, or a video file looped as a camera (to show the app "
+                        "without a webcam), instead of the browser's camera")
     _add_stream_options(p, live=True)
     _add_detector(p)
     p.set_defaults(handler=run_live)
@@ -318,7 +352,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                             threads=args.threads)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
-    summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video)
+    summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video, show_progress=True)
     if args.timeline:
         from aegis.render.timeline import draw_timeline
 
@@ -404,6 +438,7 @@ def run_live(args: argparse.Namespace) -> int:
     from aegis.analyzer import Analyzer
     from aegis.app.access import AccessPolicy
     from aegis.app.server import LiveServer, run, tls_context
+    from aegis.app.stderr import StderrThrottle
 
     if args.keyfile and not args.certfile:
         raise AegisError("--keyfile needs --certfile")
@@ -423,6 +458,7 @@ def run_live(args: argparse.Namespace) -> int:
         raise AegisError(str(exc)) from exc
     server = LiveServer(analyzer, lambda: make_detector(args.detector, args.min_face), camera=args.camera,
                         policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout)
+    StderrThrottle().start()  # libjpeg's line per corrupt frame, once per kind every few seconds
     try:
         asyncio.run(run(server, args.host, args.port, tls))
     except OSError as exc:
@@ -509,8 +545,12 @@ def run_bench(args: argparse.Namespace) -> int:
     report = run_bench(args.model, runs=args.runs, threads=args.threads, with_torch=args.torch)
     accuracies = {}
     for path in args.eval:
-        result = json.loads(path.read_text())
-        accuracies[result["model"]["name"]] = result["accuracy"]
+        try:
+            result = json.loads(path.read_text())
+            accuracies[result["model"]["name"]] = float(result["accuracy"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AegisError(f"{path} is not an `aegis evaluate --json` file (it needs model.name and accuracy): "
+                             f"{type(exc).__name__} {exc}") from exc
     if args.table:
         print(table(report, accuracies))
     else:
@@ -639,7 +679,7 @@ def _add_stream_options(p: argparse.ArgumentParser, live: bool = False) -> None:
                    help="scan the whole frame once every K frames, one band of face sizes a frame; a tracked "
                         "face the band misses is re-found around it, so every face is still detected every frame")
     p.add_argument("--smoothing", type=float, default=0.5,
-                   help="per-track exponential smoothing of the probabilities, 0 (off) to 1"
+                   help="per-track exponential smoothing of the probabilities: 0 (off) up to, not including, 1"
                         + ("; the page can change it" if live else ""))
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help="top probability under which a face is shown as uncertain (docs/accuracy.md measures it)")
@@ -677,6 +717,15 @@ def _require_torch(mode: str) -> None:
     if missing:
         raise AegisError(f"`aegis {mode}` needs {' and '.join(missing)}: pip install 'aegis-fer[train]' "
                          "(on CPU-only machines install torch==2.13.0 first)")
+
+
+def _camera(text: str) -> int | str:
+    """argparse type: a camera index, or the path of a video file that exists."""
+    if text.isdigit():
+        return int(text)
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a camera index nor a video file")
+    return text
 
 
 def _positive_int(text: str) -> int:

@@ -72,7 +72,7 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
     keep = np.array([label in lookup for label in store.labels])
     idx = np.flatnonzero(keep)
     probs = []
-    for start in progress(range(0, len(idx), batch), desc="evaluate"):
+    for start in progress(range(0, len(idx), batch), len(idx), "evaluate", size=lambda s: min(batch, len(idx) - s)):
         windows = np.asarray(store.windows[idx[start:start + batch]], np.float32) / 255.0
         probs.append(model(_fit_length(windows, model.info.frames)))
     y_true = [lookup[store.labels[i]] for i in idx]
@@ -117,7 +117,8 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
                                   * 255).astype(np.uint8))
         kept.append(item)
     probs = []
-    for start in progress(range(0, len(crops), batch), desc="evaluate"):
+    for start in progress(range(0, len(crops), batch), len(crops), "evaluate",
+                          size=lambda s: min(batch, len(crops) - s)):
         stills = np.stack(crops[start:start + batch])[:, None].astype(np.float32) / 255.0
         probs.append(predict_stills(model, stills, flip))
     probs = np.concatenate(probs) if probs else np.empty((0, len(lookup)))
@@ -268,26 +269,34 @@ def plot_confusion(report: dict, path: str | Path, cell: int = 70) -> Path:
 
 
 def plot_reliability(report: dict, path: str | Path, size: int = 420) -> Path:
-    """Reliability diagram as a PNG: accuracy against confidence per bin (bars), the diagonal, and the ECE."""
+    """Reliability diagram as a PNG: accuracy against confidence per bin (bars), the diagonal, the ECE, both axes
+    with ticks, and a strip under the plot whose grey level is each bin's share of the images."""
     bins = report["calibration"]["bins"]
     margin, plot = 50, size - 80
-    img = np.full((size, size, 3), 255, np.uint8)
+    img = np.full((size + 40, size, 3), 255, np.uint8)
     x0, y0 = margin, margin + plot  # origin at the bottom left
     cv2.rectangle(img, (x0, margin), (x0 + plot, y0), (180, 180, 180), 1)
     total = max(sum(b["n"] for b in bins), 1)
-    for b in bins:
-        if not b["n"]:
-            continue
-        left, right = x0 + int(b["lo"] * plot), x0 + int(b["hi"] * plot)
-        cv2.rectangle(img, (left + 1, y0 - int(b["accuracy"] * plot)), (right - 1, y0), (200, 120, 40), -1)
-        cv2.rectangle(img, (left + 1, y0 - int(b["confidence"] * plot)), (right - 1, y0), (40, 40, 220), 1)
-        share = int(6 + 60 * b["n"] / total)  # sample share as a grey tick under the axis
-        cv2.line(img, ((left + right) // 2, y0 + 4), ((left + right) // 2, y0 + 4 + share // 6), (120, 120, 120), 2)
-    cv2.line(img, (x0, y0), (x0 + plot, margin), (0, 0, 0), 1, cv2.LINE_AA)
     font = cv2.FONT_HERSHEY_SIMPLEX
+    for b in bins:
+        left, right = x0 + int(b["lo"] * plot), x0 + int(b["hi"] * plot)
+        shade = int(235 - 200 * b["n"] / max(max(c["n"] for c in bins), 1))
+        cv2.rectangle(img, (left, y0 + 22), (right - 1, y0 + 32), (shade, shade, shade), -1)
+        if b["n"]:
+            cv2.rectangle(img, (left + 1, y0 - int(b["accuracy"] * plot)), (right - 1, y0), (200, 120, 40), -1)
+            cv2.rectangle(img, (left + 1, y0 - int(b["confidence"] * plot)), (right - 1, y0), (40, 40, 220), 1)
+    for tick in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        x, y = x0 + int(tick * plot), y0 - int(tick * plot)
+        cv2.line(img, (x, y0), (x, y0 + 4), (0, 0, 0), 1)
+        cv2.putText(img, f"{tick:.1f}", (x - 10, y0 + 17), font, 0.38, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.line(img, (x0 - 4, y), (x0, y), (0, 0, 0), 1)
+        cv2.putText(img, f"{tick:.1f}", (x0 - 30, y + 4), font, 0.38, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.line(img, (x0, y0), (x0 + plot, margin), (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, f"reliability  ECE {report['calibration']['ece']:.3f}  n={total}", (x0, 30), font, 0.5,
                 (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(img, "confidence (blue bars: accuracy, red: mean confidence)", (8, size - 8), font, 0.38, (0, 0, 0), 1,
+    cv2.putText(img, "x: confidence; blue bars: accuracy, red: mean confidence", (8, size + 12), font, 0.38,
+                (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "strip under the axis: images per bin (darker: more)", (8, size + 30), font, 0.38, (0, 0, 0), 1,
                 cv2.LINE_AA)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

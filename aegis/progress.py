@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -16,15 +16,20 @@ TTY_INTERVAL_S = 0.2  # redraws of the live bar
 LOG_INTERVAL_S = 5.0  # lines written to a file or pipe
 
 
-def progress(items: Iterable[T], total: int | None = None, desc: str = "", enabled: bool = True) -> Iterator[T]:
-    """Yield from items while reporting progress (count, rate and, with a total, percent and ETA) on stderr."""
+def progress(items: Iterable[T], total: int | None = None, desc: str = "", enabled: bool = True,
+             size: Callable[[T], int] | None = None) -> Iterator[T]:
+    """Yield from items while reporting progress (count, rate and, with a total, percent and ETA) on stderr.
+
+    `size` gives how many units an item stands for (the images of a batch), so that the count is in units.
+    """
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
     tty = sys.stderr.isatty()
     interval = TTY_INTERVAL_S if tty else LOG_INTERVAL_S
     start = last = time.perf_counter()
     count = 0
-    for count, item in enumerate(items, 1):
+    for item in items:
+        count += size(item) if size else 1
         yield item
         now = time.perf_counter()
         if enabled and now - last >= interval:

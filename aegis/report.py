@@ -12,7 +12,7 @@ import cv2
 
 from aegis.batch import COLLECTION_COLUMNS
 from aegis.errors import AegisError
-from aegis.render.timeline import draw_timeline
+from aegis.render.timeline import COLOURS, draw_timeline
 from aegis.sources import open_source
 
 THUMB = 96
@@ -22,7 +22,8 @@ document.querySelectorAll('th').forEach((th, col) => th.addEventListener('click'
   const up = th.dataset.order !== 'up';
   th.closest('tr').querySelectorAll('th').forEach(h => delete h.dataset.order);
   th.dataset.order = up ? 'up' : 'down';
-  const key = r => { const t = r.cells[col].textContent; const n = parseFloat(t); return isNaN(n) ? t : n; };
+  const key = r => { const c = r.cells[col], t = c.dataset.key ?? c.textContent, n = parseFloat(t);
+                     return isNaN(n) ? t : n; };
   [...body.rows].sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1))
     .forEach(r => body.appendChild(r));
 }));
@@ -33,7 +34,14 @@ table { border-collapse: collapse; margin-bottom: 32px; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 th { background: #f0f0f0; cursor: pointer; user-select: none; }
 th[data-order=up]::after { content: ' \\25B2'; } th[data-order=down]::after { content: ' \\25BC'; }
-td:first-child, td:nth-child(2) { text-align: left; }
+td:first-child, td:nth-child(4) { text-align: left; }
+td:nth-child(4) { white-space: nowrap; }
+td.id { max-width: 22ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table:not(.all) .detail { display: none; }
+.bar { display: flex; width: 220px; height: 14px; background: #eee; border-radius: 3px; overflow: hidden; }
+.bar span { display: block; height: 100%; }
+td i { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 6px; }
+button { font: inherit; padding: 6px 12px; margin-bottom: 8px; }
 section { border-top: 1px solid #ddd; padding-top: 12px; margin-top: 12px; }
 .faces { display: flex; gap: 12px; } .face { text-align: center; }
 .face img { width: 96px; height: 96px; border-radius: 6px; background: #eee; }
@@ -46,12 +54,12 @@ def write_report(folder: str | Path) -> Path:
     folder = Path(folder)
     if not (folder / "collection.csv").is_file():
         raise AegisError(f"{folder} has no collection.csv; run `aegis batch ... --out {folder}` first")
-    with (folder / "collection.csv").open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    rows = _read_collection(folder / "collection.csv")
     videos = sorted(p.parent for p in folder.glob("*/done.json"))
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>AEGIS report: {html.escape(folder.name)}"
              f"</title><style>{STYLE}</style></head><body><h1>AEGIS collection report</h1>",
-             f"<p>{len(videos)} videos, {len(rows)} tracks. Click a column to sort.</p>", _table(rows)]
+             f"<p>{_plural(len(videos), 'video')}, {_plural(len(rows), 'track')}. Click a column to sort; hover a "
+             "video for its source and a bar for its shares.</p>", _table(rows)]
     parts += [_video_section(v) for v in videos]
     parts.append(f"<script>{SORT_SCRIPT}</script></body></html>\n")
     tmp = folder / "report.partial.html"
@@ -60,12 +68,62 @@ def write_report(folder: str | Path) -> Path:
     return folder / "report.html"
 
 
+def _read_collection(path: Path) -> list[dict]:
+    """The rows of a batch's collection.csv; AegisError when its columns or rows are not the batch's."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in COLLECTION_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise AegisError(f"{path} is not an `aegis batch` collection: it lacks {', '.join(missing[:4])}"
+                             f"{' and more' if len(missing) > 4 else ''}; run `aegis batch` again")
+        rows = list(reader)
+    for line, row in enumerate(rows, 2):
+        if None in row.values() or None in row:
+            raise AegisError(f"{path}:{line}: the row does not have the header's {len(reader.fieldnames)} fields; "
+                             "run `aegis batch` again")
+    return rows
+
+
 def _table(rows: list[dict]) -> str:
-    """The collection table as HTML (every column of collection.csv, numbers rounded to 3 places)."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLLECTION_COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r[c]))}</td>" for c in COLLECTION_COLUMNS) + "</tr>"
-                   for r in rows)
-    return f"<table id='collection'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """The collection table: video, track, seconds, dominant and a bar of the label shares; every number of
+    collection.csv (shares and mean probabilities) in columns that a button shows."""
+    shares = [c for c in COLLECTION_COLUMNS if c.startswith("share_")]
+    details = [c for c in COLLECTION_COLUMNS if c.startswith(("share_", "mean_"))]
+    head = ("<th>video</th><th>track</th><th>seconds</th><th>dominant</th><th>label shares</th>"
+            + "".join(f"<th class='detail'>{html.escape(c)}</th>" for c in details))
+    body = []
+    for r in rows:
+        bar = "".join(f"<span style='width:{100 * _number(r[c]):.1f}%;background:{_css(c[6:])}' "
+                      f"title='{html.escape(c[6:])} {100 * _number(r[c]):.0f}%'></span>" for c in shares)
+        dominant = html.escape(r["dominant"])
+        body.append(f"<tr><td class='id' title='{html.escape(r['source'])}'>{html.escape(r['video_id'])}</td>"
+                    f"<td>{html.escape(r['track_id'])}</td><td>{html.escape(_cell(r['seconds']))}</td>"
+                    f"<td><i style='background:{_css(r['dominant'])}'></i>{dominant}</td>"
+                    f"<td data-key='{_number(r.get('share_' + r['dominant'], '')):.4f}'>"
+                    f"<div class='bar'>{bar}</div></td>"
+                    + "".join(f"<td class='detail'>{html.escape(_cell(r[c]))}</td>" for c in details) + "</tr>")
+    button = "<button onclick=\"document.getElementById('collection').classList.toggle('all')\">" \
+             "show or hide the per-class columns</button>"
+    return (f"{button}<table id='collection'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _number(value: str) -> float:
+    """A table value as a number (0 when it is none)."""
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def _css(label: str) -> str:
+    """The timeline's colour of a label, as CSS."""
+    b, g, r = COLOURS.get(label, COLOURS["uncertain"])
+    return f"rgb({r},{g},{b})"
+
+
+def _plural(n: int, word: str) -> str:
+    """`1 track`, `2 tracks`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _video_section(video: Path) -> str:
@@ -80,7 +138,7 @@ def _video_section(video: Path) -> str:
         f"<div>#{t['track_id']}: <b>{html.escape(t['dominant'])}</b></div></div>" for t in summary["tracks"])
     timeline = _img((video / "timeline.png").read_bytes(), f"timeline of {video.name}", "timeline", "png")
     return (f"<section id='{html.escape(video.name)}'><h2>{html.escape(video.name)}</h2>"
-            f"<p>{html.escape(done['source'])}: {done['seconds']:.1f} s, {len(summary['tracks'])} tracks</p>"
+            f"<p>{html.escape(done['source'])}: {done['seconds']:.1f} s, {_plural(len(summary['tracks']), 'track')}</p>"
             f"<div class='faces'>{faces or 'no face found'}</div>{timeline}</section>")
 
 

@@ -34,6 +34,7 @@ from aegis.train import _label_array, evaluate_windows, lr_factor, train_epoch
 
 MAX_PARAMS_INDICATOR = 1_000_000  # the seed's constraint: params <= 1M (and accuracy >= the target)
 COLUMNS = ("candidate", "config", "params", "val_acc", "latency_ms", "feasible", "seconds")
+REFERENCES = {"nano-a": "Nano-A", "nano-b": "Nano-B"}  # the paper's networks, trained first for comparison
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,9 @@ def run_search(cfg: SearchConfig) -> dict:
         with path.open("a", newline="") as f:
             csv.writer(f).writerow([row[c] for c in COLUMNS])
         rows.append(row)
-        print(f"{name}: {row['params']:,} params, val acc {row['val_acc']:.4f}, {row['latency_ms']:.3f} ms", flush=True)
+        result = (f"val acc {row['val_acc']:.4f}, {row['latency_ms']:.3f} ms" if row["val_acc"] >= 0
+                  else f"over the {cfg.max_params:,}-parameter budget, not trained")
+        print(f"{name}: {row['params']:,} params, {result}", flush=True)
         index += 1
     trained = [r for r in rows if r["val_acc"] >= 0]
     front = pareto_front(trained)
@@ -120,7 +123,7 @@ def run_search(cfg: SearchConfig) -> dict:
         writer.writerows(front)
     plot_front(trained, front, out / "pareto.png")
     summary = {"candidates": len(rows), "front": front, "references": [r for r in rows if r["candidate"] in
-                                                                        ("nano-a", "nano-b")]}
+                                                                        REFERENCES]}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -180,11 +183,9 @@ def plot_front(rows: list[dict], front: list[dict], path: Path, size: tuple[int,
         y = bottom - (r["val_acc"] - lo) / (hi - lo) * (bottom - top)
         return int(x), int(y)
 
+    references = [r for r in rows if r["candidate"] in REFERENCES]
     for r in rows:
-        if r["candidate"] in ("nano-a", "nano-b"):
-            x, y = point(r)
-            cv2.rectangle(img, (x - 5, y - 5), (x + 5, y + 5), (200, 90, 30), -1)
-        else:
+        if r not in references:
             cv2.circle(img, point(r), 4, (160, 160, 160), -1, cv2.LINE_AA)
     pts = [point(r) for r in front]
     for a, b in zip(pts[:-1], pts[1:], strict=False):
@@ -192,9 +193,13 @@ def plot_front(rows: list[dict], front: list[dict], path: Path, size: tuple[int,
     for p in pts:
         cv2.circle(img, p, 5, (40, 40, 220), -1, cv2.LINE_AA)
     font = cv2.FONT_HERSHEY_SIMPLEX
+    for r in references:  # last, so that a reference on the front still shows
+        x, y = point(r)
+        cv2.rectangle(img, (x - 6, y - 6), (x + 6, y + 6), (200, 90, 30), 2)
+        cv2.putText(img, REFERENCES[r["candidate"]], (x + 9, y - 6), font, 0.4, (200, 90, 30), 1, cv2.LINE_AA)
     cv2.putText(img, f"validation accuracy {lo:.3f}..{hi:.3f} (y) against params 0..{max_params:,} (x)", (left, 20),
                 font, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(img, "grey: candidates  red: Pareto front  blue: Nano-A/B", (left, h - 20), font, 0.42, (0, 0, 0), 1,
-                cv2.LINE_AA)
+    legend = "grey: candidates  red: Pareto front" + ("  blue squares: references" if references else "")
+    cv2.putText(img, legend, (left, h - 20), font, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.imwrite(str(path), img)
     return path

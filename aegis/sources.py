@@ -10,8 +10,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.data.images import IMAGE_SUFFIXES, read_image
+from aegis.data.images import IMAGE_SUFFIXES, load_image
 from aegis.errors import SourceError
+from aegis.imagesize import ImageError, check_size
 
 log = logging.getLogger("aegis")
 
@@ -28,10 +29,12 @@ class FrameSource:
         total: the frame count the source claims, or None (cameras).
         live: True for cameras, which run until interrupted.
         decoded: frames read so far.
+        fps_assumed: True when the file declared no usable rate and `fps` is IMAGE_SEQUENCE_FPS.
     """
 
-    def __init__(self, name: str, fps: float, total: int | None, live: bool = False) -> None:
-        self.name, self.fps, self.total, self.live = name, fps, total, live
+    def __init__(self, name: str, fps: float, total: int | None, live: bool = False,
+                 fps_assumed: bool = False) -> None:
+        self.name, self.fps, self.total, self.live, self.fps_assumed = name, fps, total, live, fps_assumed
         self.decoded = 0
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -52,10 +55,20 @@ class VideoSource(FrameSource):
             if live:
                 raise SourceError(f"cannot open {name}: no such camera, or it is busy")
             raise SourceError(f"cannot open video {name}: unreadable, unsupported or not a video")
+        width, height = (int(self._capture.get(p)) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT))
+        try:
+            check_size(width, height, f"{name}: frame")  # the stream's declared size, before any frame is decoded
+        except ImageError:
+            self._capture.release()
+            raise
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        super().__init__(name, fps if 0 < fps < 1000 else IMAGE_SEQUENCE_FPS, None if live or count <= 0 else count,
-                         live)
+        assumed = not 0 < fps < 1000
+        if assumed and not live:
+            log.warning("%s declares no usable frame rate (%g fps); its times assume %g fps", name, fps,
+                        IMAGE_SEQUENCE_FPS)
+        super().__init__(name, IMAGE_SEQUENCE_FPS if assumed else fps, None if live or count <= 0 else count, live,
+                         fps_assumed=assumed and not live)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         try:
@@ -80,9 +93,12 @@ class ImageSequence(FrameSource):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for path in self.paths:
-            frame = read_image(path, cv2.IMREAD_COLOR)
-            if frame is None:
-                log.warning("skipping %s: not a readable image", path)
+            try:
+                frame = load_image(path, cv2.IMREAD_COLOR)
+            except ImageError as exc:
+                if len(self.paths) == 1:
+                    raise SourceError(f"{path}: {exc}") from exc
+                log.warning("skipping %s: %s", path, exc)
                 continue
             self.decoded += 1
             yield frame

@@ -88,8 +88,8 @@ def lr_factor(epoch: int, epochs: int, schedule: str) -> float:
     if schedule == "cosine":
         return 0.5 * (1 + math.cos(math.pi * epoch / epochs))
     factor = 1.0
-    for milestone, value in PAPER_MILESTONES:
-        if epoch + 1 >= milestone * epochs / 200:
+    for milestone, value in PAPER_MILESTONES:  # the share of training done, so that one epoch runs at the full lr
+        if epoch / epochs >= (milestone - 1) / 200:
             factor = value
     return factor
 
@@ -207,7 +207,10 @@ def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
     val_labels = scoring_labels(val_store, classes, cfg.votes, cfg.vote_weight)
     targets, voted = soft_targets(store, labels, classes, cfg.votes, cfg.vote_weight)
     if cfg.votes:
-        print(f"votes: {voted} of {len(store)} windows have vote targets", flush=True)
+        own = int((val_labels[val_idx] == _label_array(val_store, classes)[val_idx]).sum())
+        print(f"votes: {voted} of {len(store)} windows have vote targets; validation scores against the class "
+              f"each target puts first: the votes' for {len(val_idx) - own} of {len(val_idx)} windows, the window's "
+              "own label for the rest (with a teacher's targets, that is agreement with the teacher)", flush=True)
     info = ModelInfo(name=cfg.model, classes=classes, frames=model_frames(cfg.model, cfg.frames),
                      layout=model_spec(cfg.model).layout, crop=store.meta.get("margin", "bigfacex"),
                      training={"data": cfg.data, "val": cfg.val, "split": cfg.split, "seed": cfg.seed,

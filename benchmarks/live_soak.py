@@ -1,6 +1,7 @@
 """Soak test of `aegis live` on loopback: N concurrent clients send real frames at a fixed rate.
 
     python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--json FILE]
+    python benchmarks/live_soak.py --seconds 60 --clients 1 --hostile 4 [--json FILE]  # under attack
     python benchmarks/live_soak.py --in-process 900 [--json FILE]
 
 It starts the server in a subprocess and records its resident memory once the clients have run for
@@ -30,10 +31,10 @@ from aegis.sources import open_source
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc."""
+def status_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory field of a process in MB from /proc (VmRSS: resident now, VmHWM: its peak)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -47,7 +48,9 @@ def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies
             try:
                 for message in ws:
                     reply = json.loads(message)
-                    if "frame" in reply and reply["frame"] in sent:
+                    if "dropped" in reply and sent.pop(reply["frame"], None) is not None:
+                        stats["dropped"] += 1
+                    elif "frame" in reply and reply["frame"] in sent:
                         latencies.append((time.perf_counter() - sent.pop(reply["frame"])) * 1e3)
                         server_ms.append(reply.get("latency_ms", float("nan")))
                         stats["answered"] += 1
@@ -65,6 +68,32 @@ def client(port: int, frames: list[bytes], seconds: float, fps: float, latencies
             time.sleep(max(0.0, start + i / fps - time.perf_counter()))
         time.sleep(1.0)
     reader.join(2)
+
+
+def hostile_payloads() -> list[bytes | str]:
+    """What the red team sent: JPEG bombs declaring 30000, 65000 and 12000 pixels a side, garbage after a JPEG
+    marker, random bytes, and text past the parser's limits."""
+    small = bytearray(cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    sof = small.index(b"\xff\xc0")
+    bombs = []
+    for side in (30000, 65000, 12000):
+        small[sof + 5:sof + 9] = side.to_bytes(2, "big") * 2
+        bombs.append(bytes(small))
+    rng = np.random.default_rng(0)
+    return [*bombs, b"\xff\xd8\xff" + rng.bytes(4096), rng.bytes(2048), "1" * 5000, "[" * 100000, "{bad"]
+
+
+def hostile(port: int, seconds: float, stats: dict) -> None:
+    """Send bad messages back to back for `seconds`, each after the answer to the one before."""
+    payloads = hostile_payloads()
+    with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+        start, i = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            ws.send(payloads[i % len(payloads)])
+            reply = json.loads(ws.recv(timeout=30))
+            stats["hostile_errors"] += "error" in reply
+            i += 1
+        stats["hostile_sent"] += i
 
 
 def in_process(frames: list[bytes], count: int) -> dict:
@@ -95,6 +124,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--fps", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=10, help="seconds of load before the start memory")
+    parser.add_argument("--hostile", type=int, default=0, metavar="N",
+                        help="N more connections send JPEG bombs and garbage back to back meanwhile")
     parser.add_argument("--in-process", type=int, metavar="N", help="time N frames in this process instead")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -116,22 +147,24 @@ def main() -> None:
         frames = soak_frames()
         latencies: list[float] = []
         server_ms: list[float] = []
-        stats = {"sent": 0, "answered": 0}
+        stats = {"sent": 0, "answered": 0, "dropped": 0, "hostile_sent": 0, "hostile_errors": 0}
         threads = [threading.Thread(target=client,
                                     args=(port, frames, args.seconds, args.fps, latencies, server_ms, stats))
                    for _ in range(args.clients)]
+        threads += [threading.Thread(target=hostile, args=(port, args.seconds, stats)) for _ in range(args.hostile)]
         for t in threads:
             t.start()
         time.sleep(min(args.warmup, args.seconds / 2))
-        rss_start = rss_mb(server.pid)
+        rss_start = status_mb(server.pid)
         for t in threads:
             t.join()
-        rss_end = rss_mb(server.pid)
+        rss_end, rss_peak = status_mb(server.pid), status_mb(server.pid, "VmHWM")
     finally:
         server.terminate()
         server.wait(10)
     lat, proc = np.array(latencies), np.array(server_ms)
-    report = {"clients": args.clients, "fps_per_client": args.fps, "seconds": args.seconds, **stats,
+    report = {"clients": args.clients, "hostile": args.hostile, "fps_per_client": args.fps, "seconds": args.seconds,
+              **stats, "rss_mb_peak": round(rss_peak, 1),
               "rss_mb_start": round(rss_start, 1), "rss_mb_end": round(rss_end, 1),
               "rss_growth": round(rss_end / rss_start - 1, 3),
               "latency_ms_p50": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zlib
 from pathlib import Path
 
 import cv2
@@ -86,6 +87,28 @@ def images(out: Path, manifest: dict) -> None:
                      "broken.jpg": "a JPEG header, then zeros", "empty.png": "0 bytes"})
 
 
+def bombs(out: Path, manifest: dict) -> None:
+    """Small files whose headers declare a huge picture: decoders must refuse them before allocating.
+
+    The GIF declares 12000x12000, under FFmpeg's own limit, which refuses 30000x30000 by itself.
+    """
+    side = (30000).to_bytes(2, "big")
+    jpeg = bytearray(cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    sof = jpeg.index(b"\xff\xc0")
+    jpeg[sof + 5:sof + 9] = side + side
+    (out / "bomb.jpg").write_bytes(bytes(jpeg))
+    png = bytearray(cv2.imencode(".png", np.zeros((1, 1), np.uint8))[1].tobytes())
+    png[16:24] = (30000).to_bytes(4, "big") * 2
+    png[29:33] = zlib.crc32(bytes(png[12:29])).to_bytes(4, "big")  # IHDR's checksum, so the header is valid
+    (out / "bomb.png").write_bytes(bytes(png))
+    Image.new("L", (1, 1)).save(out / "bomb.gif")
+    gif = bytearray((out / "bomb.gif").read_bytes())
+    gif[6:10] = (12000).to_bytes(2, "little") * 2  # the logical screen
+    (out / "bomb.gif").write_bytes(bytes(gif))
+    manifest.update({f"bomb.{kind}": f"a {kind.upper()} of a few bytes declaring {side}x{side}"
+                     for kind, side in (("jpg", 30000), ("png", 30000), ("gif", 12000))})
+
+
 def layouts(out: Path, manifest: dict) -> None:
     """Labelled-folder datasets: unknown labels only, no class folders, class folders with no image, extras."""
     crop = cv2.resize(cv2.cvtColor(face_frame(), cv2.COLOR_BGR2GRAY), (48, 48))
@@ -112,6 +135,7 @@ def main() -> None:
     manifest: dict[str, str] = {}
     videos(CORPUS, manifest)
     images(CORPUS, manifest)
+    bombs(CORPUS, manifest)
     layouts(CORPUS, manifest)
     (CORPUS / "MANIFEST.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     size = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())

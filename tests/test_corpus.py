@@ -105,3 +105,33 @@ def test_an_unwritable_output_folder_is_one_error_line(out, tiny_model, capsys):
     code, err = run(["data", "build", "--recipe", "still", "--source", f"images={CORPUS / 'layouts' / 'extra-files'}",
                      "--out", out], capsys)
     assert code == 2
+
+
+def _collection_header() -> str:
+    from aegis.batch import COLLECTION_COLUMNS
+
+    return ",".join(COLLECTION_COLUMNS)
+
+
+@pytest.mark.parametrize("text", ["video_id,source\nx\n", "{header}\nx,y\n", "", "\x00\x01garbage"])
+def test_report_on_a_broken_collection_is_one_error_line(text, tmp_path, capsys):
+    (tmp_path / "collection.csv").write_text(text.format(header=_collection_header()))
+    code, err = run(["report", str(tmp_path)], capsys)
+    assert code == 2 and "collection" in err
+
+
+@pytest.mark.parametrize("part", ["windows.npy", "meta.json", "index.csv"])
+def test_evaluate_on_a_store_with_a_garbage_file_is_one_error_line(part, tiny_model, tmp_path, capsys):
+    store = tmp_path / "store"
+    run(["data", "build", "--recipe", "still", "--source", f"images={CORPUS / 'layouts' / 'broken-images'}",
+         "--out", str(store)], capsys)
+    (store / part).write_text("garbage\n")
+    code, _ = run(["evaluate", "--data", str(store), "--model", str(tiny_model)], capsys)
+    assert code == 2
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"accuracy": 1}', "[]", '{"model": {"name": "x"}, "accuracy": "a"}'])
+def test_bench_with_a_bad_eval_file_is_one_error_line(text, tiny_model, tmp_path, capsys):
+    (tmp_path / "eval.json").write_text(text)
+    code, _ = run(["bench", "--model", str(tiny_model), "--runs", "2", "--eval", str(tmp_path / "eval.json")], capsys)
+    assert code == 2

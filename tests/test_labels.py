@@ -36,3 +36,19 @@ def test_ckplus_contempt_and_bad_codes():
         ckplus_label(9)
     with pytest.raises(ValueError):
         canonical_label("bored")
+
+
+def test_the_package_shows_only_its_api_and_a_version(capsys):
+    import types
+
+    import pytest
+
+    import aegis
+    from aegis.cli import main
+
+    foreign = [n for n, v in vars(aegis).items() if not n.startswith("_") and isinstance(v, types.ModuleType)
+               and not v.__name__.startswith("aegis.")]
+    assert foreign == []  # no `aegis.os`
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"aegis {aegis.__version__}"

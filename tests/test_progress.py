@@ -38,3 +38,11 @@ def test_a_terminal_gets_one_live_bar_with_an_eta(monkeypatch):
 def test_a_quick_job_in_a_pipe_prints_only_its_summary(monkeypatch):
     lines = _run(monkeypatch, tty=False, step=0.001).splitlines()
     assert len(lines) == 1 and lines[0].startswith("work 100/100 done in 0:00")
+
+
+def test_batches_count_in_the_units_they_hold(monkeypatch):
+    err = io.StringIO()
+    err.isatty = lambda: False
+    monkeypatch.setattr(progress_module.sys, "stderr", err)
+    starts = list(progress(range(0, 140, 64), 140, "evaluate", size=lambda s: min(64, 140 - s)))
+    assert starts == [0, 64, 128] and err.getvalue().startswith("evaluate 140/140 done")

@@ -25,17 +25,22 @@ def test_the_report_shows_what_a_person_needs_in_chromium(tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        page = browser.new_page(viewport={"width": 1400, "height": 900})  # a laptop screen
         page.goto(report.as_uri())
         rows = page.locator("#collection tbody tr")
         assert rows.count() == 3  # two people in one clip, one in the other
         ids = lambda: rows.locator("td:nth-child(1)").all_text_contents()  # noqa: E731
-        seconds = lambda: [float(t) for t in rows.locator("td:nth-child(4)").all_text_contents()]  # noqa: E731
-        page.click("#collection th:nth-child(4)")
+        seconds = lambda: [float(t) for t in rows.locator("td:nth-child(3)").all_text_contents()]  # noqa: E731
+        page.click("#collection th:nth-child(3)")
         assert seconds() == sorted(seconds())
-        page.click("#collection th:nth-child(4)")
+        page.click("#collection th:nth-child(3)")
         assert seconds() == sorted(seconds(), reverse=True)
         assert set(ids()) == {"head-pose-face-detection-female-and-male", "head-pose-face-detection-male"}
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1400  # no column behind a scrollbar
+        assert max(rows.locator("td:nth-child(1)").evaluate_all("cs => cs.map(c => c.offsetHeight)")) < 40  # one line
+        assert "1 track" in page.content() and "1 tracks" not in page.content()
+        page.click("text=show or hide the per-class columns")
+        assert page.locator("#collection th.detail").first.is_visible()
         faces = page.locator(".face img")
         assert faces.count() == 3
         assert all(faces.nth(i).evaluate("i => i.complete && i.naturalWidth === 96") for i in range(3))

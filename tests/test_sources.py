@@ -1,4 +1,5 @@
 import logging
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -55,3 +56,35 @@ def test_truncated_video_is_flagged(tmp_path):
     source = open_source(write_truncated_avi(tmp_path / "t.avi"))
     n = len(list(source))
     assert 0 < n < 30 and source.truncated
+
+
+def test_a_video_without_a_frame_rate_is_warned_about_and_its_assumed_rate_recorded(tmp_path, monkeypatch, caplog,
+                                                                                     tiny_model):
+    import json
+
+    from aegis import sources
+    from aegis.analyzer import Analyzer
+
+    video = write_video(tmp_path / "v.mp4", [draw_frame([("red", (40, 40, 64, 64))])] * 3)
+    real = sources.cv2.VideoCapture
+
+    class NoRate:
+        def __init__(self, *args):
+            self.capture = real(*args)
+
+        def get(self, prop):
+            return 0.0 if prop == cv2.CAP_PROP_FPS else self.capture.get(prop)
+
+        def __getattr__(self, name):
+            return getattr(self.capture, name)
+
+    monkeypatch.setattr(sources.cv2, "VideoCapture", NoRate)
+    with caplog.at_level(logging.WARNING, logger="aegis"):
+        Analyzer(model=tiny_model).save(str(video), tmp_path / "out", video=False)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert "no usable frame rate" in caplog.text and summary["fps_in"] == 25.0 and summary["fps_assumed"] is True
+
+
+def test_a_video_over_the_size_limit_is_refused_before_a_frame_is_decoded(tmp_path):
+    with pytest.raises(SourceError, match="12000x12000 is over the 8192-pixel limit"):
+        open_source(Path(__file__).parent / "corpus" / "bomb.gif")

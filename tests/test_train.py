@@ -27,6 +27,7 @@ def _store(path, n=70, seed=0, meta=None):
 def test_paper_schedule_scales_with_epochs():
     assert [lr_factor(e, 200, "paper") for e in (0, 79, 80, 120, 160, 180)] == [1, 1, 1e-1, 1e-2, 1e-3, 0.5e-3]
     assert lr_factor(3, 10, "paper") == 1 and lr_factor(4, 10, "paper") == 1e-1
+    assert lr_factor(0, 1, "paper") == 1 and lr_factor(0, 2, "paper") == 1  # a short run starts at the full lr
     assert lr_factor(0, 10, "cosine") == 1 and lr_factor(5, 10, "cosine") == pytest.approx(0.5)
 
 

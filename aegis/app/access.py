@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +25,7 @@ from aegis.errors import AegisError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+_HOST = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?")
 
 
 def is_loopback(host: str) -> bool:
@@ -56,12 +58,16 @@ def normalise_origin(origin: str) -> str:
 
 
 def split_host(value: str) -> tuple[str, int | None]:
-    """(host, port) of a Host header ("[::1]:8000" -> ("::1", 8000)); port None when absent or malformed."""
-    parts = urlsplit(f"//{value.strip()}")
-    try:
-        return (parts.hostname or ""), parts.port
-    except ValueError:
-        return (parts.hostname or ""), None
+    """(host, port) of a Host header ("[::1]:8000" -> ("::1", 8000)); port None when absent or malformed.
+
+    Only a bare host name, IPv4 or bracketed IPv6 address, with an optional port, is a Host: anything else
+    (user info such as `evil@127.0.0.1`, a path, spaces) gives ("", None).
+    """
+    match = _HOST.fullmatch(value.strip())
+    if not match:
+        return "", None
+    port = match["port"]
+    return match["host"].strip("[]").lower(), int(port) if port and int(port) < 65536 else None
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class AccessPolicy:
         own = {normalise_origin(f"{scheme}://{host}:{port}") for scheme in ("http", "https")
                for host in ("127.0.0.1", "localhost", "[::1]")}
         own |= {normalise_origin(f"{scheme}://{host_header}") for scheme in ("http", "https")
-                if host_header and _origin_like(f"{scheme}://{host_header}")}
+                if host_header and split_host(host_header)[0] and _origin_like(f"{scheme}://{host_header}")}
         if origin in own or origin in self.allowed_origins:
             return None
         return "cross-origin WebSocket refused"

@@ -9,6 +9,7 @@ import logging
 import re
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -56,14 +57,15 @@ class LiveServer:
     Args:
         analyzer: the model and stream settings shared by all connections.
         detector_factory: makes each connection's own face detector.
-        camera: a server-side camera index; the page then shows that camera instead of the browser's.
+        camera: a server-side camera index, or a video file shown as a camera (at its pace, looped); the page
+            then shows it instead of the browser's camera.
         policy: who may connect (Host, Origin and token checks); loopback-only by default.
         max_sessions: connections served at once; the next one gets an error message and is closed.
         idle_timeout: seconds a browser connection may send nothing before it is closed.
     """
 
     def __init__(self, analyzer: Analyzer, detector_factory: Callable[[], Detector] = HaarDetector,
-                 camera: int | None = None, policy: AccessPolicy | None = None, max_sessions: int = MAX_SESSIONS,
+                 camera: int | str | None = None, policy: AccessPolicy | None = None, max_sessions: int = MAX_SESSIONS,
                  idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.analyzer = analyzer
         self.detector_factory = detector_factory
@@ -87,6 +89,13 @@ class LiveServer:
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Static files, emoji images and /config.json; None lets /ws go on to the WebSocket handshake."""
+        if request.method != "GET":
+            response = _response(HTTPStatus.METHOD_NOT_ALLOWED, b"only GET is served\n", "text/plain; charset=utf-8")
+            response.headers["Allow"] = "GET"
+            return response
+        if len(request.headers.get_all("Host")) != 1:
+            return _response(HTTPStatus.BAD_REQUEST, b"a request needs exactly one Host header\n",
+                             "text/plain; charset=utf-8")
         reason = self.refusal(connection, request)
         if reason:
             return _response(HTTPStatus.FORBIDDEN, f"{reason}\n".encode(), "text/plain; charset=utf-8")
@@ -136,7 +145,13 @@ class LiveServer:
                     reply = await asyncio.to_thread(session.process, payload, index)
                 except FrameError as exc:
                     reply = {"frame": index, "error": str(exc)}
-                await connection.send(json.dumps(reply))
+                except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the answers to the next
+                    log.warning("frame %d could not be processed: %s: %s", index, type(exc).__name__, exc)
+                    reply = {"frame": index, "error": f"the frame could not be processed ({type(exc).__name__})"}
+                try:
+                    await connection.send(json.dumps(reply))
+                except ConnectionClosed:  # the page went away while its frame was processed
+                    return
 
         worker = asyncio.create_task(work())
         try:
@@ -152,11 +167,17 @@ class LiveServer:
                     return
                 if isinstance(message, str):
                     try:
-                        await connection.send(json.dumps({"settings": session.apply_settings(message)}))
+                        reply = {"settings": session.apply_settings(message)}
                     except FrameError as exc:
-                        await connection.send(json.dumps({"error": str(exc)}))
+                        reply = {"error": str(exc)}
+                    try:
+                        await connection.send(json.dumps(reply))
+                    except ConnectionClosed:
+                        return
                     continue
-                latest[:] = [(session.received, message)]  # a stale frame still waiting is dropped
+                if latest:  # a stale frame still waiting is dropped, and the page told so
+                    await connection.send(json.dumps({"frame": latest[0][0], "dropped": "a newer frame came first"}))
+                latest[:] = [(session.received, message)]
                 session.received += 1
                 ready.set()
         finally:
@@ -167,13 +188,21 @@ class LiveServer:
     async def _camera_loop(self, connection: ServerConnection, session: LiveSession) -> None:
         """Server-side camera: send each frame as JPEG, then its JSON answer."""
         capture = await asyncio.to_thread(cv2.VideoCapture, self.camera)
+        looped = isinstance(self.camera, str)  # a video file stands in for a camera: shown at its pace, looped
+        period = 1.0 / (capture.get(cv2.CAP_PROP_FPS) or 25.0) if looped else 0.0
         try:
             if not capture.isOpened():
+                log.warning("cannot open camera %s on the server", self.camera)
                 await connection.send(json.dumps({"error": f"cannot open camera {self.camera} on the server"}))
                 return
             while True:
+                started = time.perf_counter()
                 ok, frame = await asyncio.to_thread(capture.read)
+                if not ok and looped and session.received:
+                    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    ok, frame = await asyncio.to_thread(capture.read)
                 if not ok:
+                    log.warning("camera %s stopped", self.camera)
                     await connection.send(json.dumps({"error": f"camera {self.camera} stopped"}))
                     return
                 payload = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
@@ -181,6 +210,7 @@ class LiveServer:
                 session.received += 1
                 await connection.send(payload)
                 await connection.send(json.dumps(reply))
+                await asyncio.sleep(max(0.0, period - (time.perf_counter() - started)))
         finally:
             capture.release()
 

@@ -11,11 +11,13 @@ import numpy as np
 
 from aegis.analyzer import Analyzer
 from aegis.faces.detect import Detector
+from aegis.imagesize import ImageError, check_size, decode_image, jpeg_size
 from aegis.runtime.results import FrameResult
 from aegis.runtime.stream import FacePipeline
 
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 MAX_FRAME_SIDE = 1920
+MAX_TEXT_CHARS = 1024  # a settings message is a few dozen characters
 JPEG_MAGIC = b"\xff\xd8\xff"
 
 
@@ -29,12 +31,17 @@ def decode_jpeg(payload: bytes) -> np.ndarray:
         raise FrameError(f"frame of {len(payload)} bytes is over the {MAX_FRAME_BYTES}-byte limit")
     if not payload.startswith(JPEG_MAGIC):
         raise FrameError("binary messages must be JPEG frames")
-    frame = cv2.imdecode(np.frombuffer(payload, np.uint8), cv2.IMREAD_COLOR)
-    if frame is None:
-        raise FrameError("the JPEG frame could not be decoded")
-    if max(frame.shape[:2]) > MAX_FRAME_SIDE:
-        raise FrameError(f"frame of {frame.shape[1]}x{frame.shape[0]} is over the {MAX_FRAME_SIDE}-pixel limit")
-    return frame
+    size = jpeg_size(payload)  # read before decoding, so a small file declaring a huge frame allocates nothing
+    if size is None:
+        raise FrameError("the JPEG frame could not be decoded: no frame header before its data")
+    try:
+        check_size(*size, "frame", MAX_FRAME_SIDE)
+    except ImageError as exc:
+        raise FrameError(str(exc)) from exc
+    try:
+        return decode_image(payload, cv2.IMREAD_COLOR, MAX_FRAME_SIDE)
+    except ImageError as exc:
+        raise FrameError(f"the JPEG frame could not be decoded: {exc}") from exc
 
 
 class LiveSession:
@@ -47,17 +54,20 @@ class LiveSession:
 
     def apply_settings(self, text: str) -> dict:
         """Apply a JSON settings message ({"smoothing": 0..1, "threshold": 0..1}); returns the settings in force."""
+        if len(text) > MAX_TEXT_CHARS:
+            raise FrameError(f"a settings message of {len(text)} characters is over the {MAX_TEXT_CHARS}-character "
+                             "limit")
         try:
             message = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FrameError(f"text messages must be JSON settings: {exc.msg}") from exc
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, and numbers or nesting past Python's limits
+            raise FrameError(f"text messages must be JSON settings: {getattr(exc, 'msg', None) or exc}") from exc
         if not isinstance(message, dict) or not set(message) <= {"smoothing", "threshold"}:
             raise FrameError('settings must be a JSON object with "smoothing" and/or "threshold"')
         current = self.pipeline.settings
         try:
             self.pipeline.settings = replace(current, smoothing=float(message.get("smoothing", current.smoothing)),
                                              threshold=float(message.get("threshold", current.threshold)))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise FrameError(f"bad settings: {exc}") from exc
         return {"smoothing": self.pipeline.settings.smoothing, "threshold": self.pipeline.settings.threshold}
 

@@ -12,19 +12,28 @@ import cv2
 import numpy as np
 
 from aegis.errors import AegisError
+from aegis.imagesize import ImageError, decode_image
 from aegis.labels import CLASSES, canonical_label
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _CKPLUS_NAME = re.compile(r"^(S\d+)_(\d+)_(\d+)$")
 
 
-def read_image(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray | None:
-    """An image file decoded by OpenCV from its bytes (any file name works); None if unreadable or not an image."""
+def load_image(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """An image file decoded from its bytes (any file name works); ImageError says why it cannot be."""
     try:
         data = np.fromfile(path, np.uint8)
-    except OSError:
+    except OSError as exc:
+        raise ImageError(exc.strerror or str(exc)) from exc
+    return decode_image(data, flags)
+
+
+def read_image(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray | None:
+    """An image file as `load_image` decodes it; None if unreadable, not an image or over the size limit."""
+    try:
+        return load_image(path, flags)
+    except ImageError:
         return None
-    return cv2.imdecode(data, flags) if data.size else None
 
 
 @dataclass(frozen=True)

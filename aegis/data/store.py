@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+import pickle
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,20 @@ def load_store(path: str | Path) -> WindowStore:
     path = Path(path)
     if not (path / "meta.json").is_file():
         raise AegisError(f"{path} is not a complete window store (no meta.json); build it with `aegis data build`")
-    windows = np.load(path / "windows.npy", mmap_mode="r")
-    with (path / "index.csv").open(newline="", encoding="utf-8", errors="surrogateescape") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        windows = np.load(path / "windows.npy", mmap_mode="r")
+        with (path / "index.csv").open(newline="", encoding="utf-8", errors="surrogateescape") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+        meta = json.loads((path / "meta.json").read_text())
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).split(". ")[0]
+        raise AegisError(f"{path} is not a readable window store ({reason}); "
+                         "build it again with `aegis data build`") from exc
+    missing = [c for c in ("label", "subject", "video", "source") if c not in (reader.fieldnames or [])]
+    if windows.dtype != np.uint8 or windows.ndim != 4 or missing or not isinstance(meta, dict):
+        raise AegisError(f"{path} is not a window store: windows.npy holds {windows.dtype} {windows.shape} (want "
+                         f"uint8 N x t x H x W), index.csv lacks {missing or 'nothing'}; build it again")
     if len(rows) != len(windows):
         raise AegisError(f"{path}: index.csv has {len(rows)} rows but windows.npy holds {len(windows)} windows")
     return WindowStore(
@@ -71,14 +83,15 @@ def load_store(path: str | Path) -> WindowStore:
         subjects=[r["subject"] for r in rows],
         videos=[r["video"] for r in rows],
         sources=[r["source"] for r in rows],
-        meta=json.loads((path / "meta.json").read_text()),
+        meta=meta,
     )
 
 
 def print_summary(path: str | Path) -> None:
     """A table of a store's windows per class and per source, and what its build skipped."""
     store = load_store(path)
-    print(f"{len(store)} windows of {store.windows.shape[1]} frames from {len(set(store.videos))} videos"
+    origin = "images" if store.meta.get("recipe") == "still" else "videos"
+    print(f"{len(store)} windows of {store.windows.shape[1]} frames from {len(set(store.videos))} {origin}"
           + (f" ({store.meta['frames_without_face']} frames without a face)" if "frames_without_face" in store.meta
              else ""))
     for title, values in (("class", store.labels), ("source", store.sources)):

@@ -64,19 +64,35 @@ def draw_timeline(frames_csv: str | Path, out: str | Path, fps: float = 25.0, wi
         cv2.rectangle(img, (LEFT, top), (LEFT + WIDTH, top + PLOT_H), (210, 210, 210), 1)
         cv2.putText(img, f"#{track_id}", (8, top + PLOT_H // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 40), 1,
                     cv2.LINE_AA)
+        _y_scale(img, top)
         xs = (LEFT + track["times"] / end * WIDTH).astype(np.int32)
         probs = smooth(track["probs"], max(1, int(round(window_s * fps))))
-        for c, name in enumerate(classes):
+        runs = np.split(np.arange(len(xs)), np.flatnonzero(np.diff(track["times"]) > 1.5 / fps) + 1)  # no line
+        for c, name in enumerate(classes):                                                          # over a miss
             ys = (top + PLOT_H - probs[:, c] * PLOT_H).astype(np.int32)
-            cv2.polylines(img, [np.stack([xs, ys], 1)], False, COLOURS[name], 2, cv2.LINE_AA)
-        edges = np.minimum(np.append(xs, xs[-1] + max(2, WIDTH // max(len(xs), 1))), LEFT + WIDTH)
+            cv2.polylines(img, [np.stack([xs[r], ys[r]], 1) for r in runs], False, COLOURS[name], 2, cv2.LINE_AA)
+        frame_w = max(2, int(np.ceil(WIDTH / (end * fps))))
         for k, label in enumerate(track["labels"]):
-            cv2.rectangle(img, (int(edges[k]), top + PLOT_H + 3), (max(int(edges[k + 1]) - 1, int(edges[k])),
-                          top + PLOT_H + BAND_H), COLOURS.get(label, COLOURS["uncertain"]), -1)
+            right = min(int(xs[k + 1]) if k + 1 < len(xs) else LEFT + WIDTH, int(xs[k]) + frame_w, LEFT + WIDTH)
+            cv2.rectangle(img, (int(xs[k]), top + PLOT_H + 3), (max(right - 1, int(xs[k])), top + PLOT_H + BAND_H),
+                          COLOURS.get(label, COLOURS["uncertain"]), -1)
     cv2.putText(img, f"0 s - {end:.1f} s", (LEFT, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (80, 80, 80), 1,
                 cv2.LINE_AA)
+    cv2.putText(img, "probability (smoothed); band: the label shown; gaps: frames without the face",
+                (LEFT + 160, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (80, 80, 80), 1, cv2.LINE_AA)
     out = Path(out)
     tmp = out.with_name(out.stem + ".partial.png")
     cv2.imwrite(str(tmp), img)
     tmp.replace(out)
     return out
+
+
+def _y_scale(img: np.ndarray, top: int) -> None:
+    """Probability ticks 0, 0.5 and 1 left of a panel, with faint grid lines across it."""
+    for value in (0.0, 0.5, 1.0):
+        y = int(top + PLOT_H - value * PLOT_H)
+        cv2.line(img, (LEFT - 4, y), (LEFT, y), (120, 120, 120), 1)
+        if 0 < value < 1:
+            cv2.line(img, (LEFT + 1, y), (LEFT + WIDTH - 1, y), (235, 235, 235), 1)
+        cv2.putText(img, f"{value:g}", (LEFT - 30, y + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (80, 80, 80), 1,
+                    cv2.LINE_AA)

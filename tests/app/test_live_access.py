@@ -21,11 +21,13 @@ UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Versi
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 
 
-def _status(port: int, path: str, host: str | None = None, headers: dict | None = None) -> int:
-    """The HTTP status of a GET with exactly this Host header (the server's own address by default)."""
+def _status(port: int, path: str, host: str | None = None, headers: dict | None = None, method: str = "GET",
+            hosts: int = 1) -> int:
+    """The HTTP status of a request with exactly this Host header (the server's own address by default)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    conn.putrequest("GET", path, skip_host=True)
-    conn.putheader("Host", host or f"127.0.0.1:{port}")
+    conn.putrequest(method, path, skip_host=True)
+    for _ in range(hosts):
+        conn.putheader("Host", host or f"127.0.0.1:{port}")
     for key, value in (headers or {}).items():
         conn.putheader(key, value)
     conn.endheaders()
@@ -72,6 +74,18 @@ def test_policy_rules_without_a_server():
     assert AccessPolicy.for_bind("::1").token is None and is_loopback("127.0.0.5") and not is_loopback("10.0.0.2")
     with pytest.raises(AegisError):
         normalise_origin("evil.example")
+
+
+def test_malformed_requests_get_400_and_other_methods_405(serve, caplog):
+    _, port = serve()
+    with caplog.at_level(logging.ERROR):
+        assert _status(port, "/", hosts=2) == 400
+    assert not [r for r in caplog.records if r.exc_info], "a doubled Host must not log a traceback"
+    assert _status(port, "/", host=f"evil.example@127.0.0.1:{port}") == 403
+    assert _status(port, "/", host=f"127.0.0.1:{port}/x") == 403
+    for method in ("PUT", "DELETE", "TRACE", "POST"):
+        assert _status(port, "/", method=method) == 405
+    assert _status(port, "/") == 200
 
 
 def test_cross_origin_and_rebinding_handshakes_get_403(serve):

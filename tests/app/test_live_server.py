@@ -86,16 +86,70 @@ def test_bad_payloads_get_errors_and_the_connection_survives(synthetic_server):
         assert len(json.loads(ws.recv(timeout=10))["faces"]) == 1
 
 
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    """A small JPEG whose frame header declares width x height: a decompression bomb."""
+    data = bytearray(_jpeg(np.zeros((8, 8, 3), np.uint8)))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def test_a_jpeg_bomb_is_refused_from_its_header_and_the_next_frame_answered(synthetic_server):
+    import resource
+
+    _, port = synthetic_server
+    frame = _jpeg(draw_frame([("red", (50, 50, 60, 60))]))
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        ws.send(frame)
+        json.loads(ws.recv(timeout=10))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        for side in (30000, 65000, 12000):
+            ws.send(_jpeg_declaring(side, side))
+            assert f"{side}x{side} is over the 1920-pixel limit" in json.loads(ws.recv(timeout=5))["error"]
+        assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB: under 100 MB
+        ws.send(frame)
+        assert len(json.loads(ws.recv(timeout=10))["faces"]) == 1
+
+
+def test_text_messages_past_the_parser_limits_get_an_error_and_the_connection_stays(synthetic_server):
+    _, port = synthetic_server
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        huge_number = '{"smoothing": ' + "1" * 900 + "}"
+        for text in ("1" * 5000, "[" * 100000, huge_number, "[" * 500 + "]" * 500, "[" * 900 + "]" * 900):
+            ws.send(text)
+            assert "error" in json.loads(ws.recv(timeout=5))
+        ws.send(_jpeg(draw_frame([("red", (50, 50, 60, 60))])))
+        assert len(json.loads(ws.recv(timeout=10))["faces"]) == 1
+
+
+def test_an_unexpected_error_on_one_frame_is_answered_and_the_next_frame_too(synthetic_server, monkeypatch):
+    server, port = synthetic_server
+    frame = _jpeg(draw_frame([("red", (50, 50, 60, 60))]))
+    with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+        ws.send(frame)
+        json.loads(ws.recv(timeout=10))
+        (session,) = server.sessions
+        real = session.pipeline.process
+        monkeypatch.setattr(session.pipeline, "process", lambda *a, **k: (_ for _ in ()).throw(cv2.error("boom")))
+        ws.send(frame)
+        assert "could not be processed" in json.loads(ws.recv(timeout=5))["error"]
+        monkeypatch.setattr(session.pipeline, "process", real)
+        ws.send(frame)
+        assert len(json.loads(ws.recv(timeout=10))["faces"]) == 1
+
+
 def test_stale_frames_are_dropped_and_the_newest_is_answered(synthetic_server):
     _, port = synthetic_server
     frame = _jpeg(draw_frame([("red", (50, 50, 60, 60))]))
     with connect(f"ws://127.0.0.1:{port}/ws") as ws:
         for _ in range(40):
             ws.send(frame)
-        replies = []
+        replies, dropped = [], []
         while not replies or replies[-1]["frame"] != 39:
-            replies.append(json.loads(ws.recv(timeout=20)))
+            reply = json.loads(ws.recv(timeout=20))
+            (dropped if "dropped" in reply else replies).append(reply)
     assert len(replies) < 40 and [r["frame"] for r in replies] == sorted(r["frame"] for r in replies)
+    assert sorted(r["frame"] for r in replies + dropped) == list(range(40))  # each frame answered or reported
 
 
 def test_clients_have_their_own_state_and_it_goes_when_they_close(synthetic_server):
@@ -153,5 +207,28 @@ def test_real_frames_keep_two_track_ids(tiny_model):
                 ws.send(_jpeg(frame))
                 ids.append(sorted(f["track_id"] for f in json.loads(ws.recv(timeout=20))["faces"]))
         assert ids[0] == [1, 2] and sum(i == [1, 2] for i in ids) >= 10
+    finally:
+        stop()
+
+
+def test_a_video_file_stands_in_for_the_camera_and_loops(tiny_model, tmp_path, caplog):
+    from synthetic import write_video
+
+    video = write_video(tmp_path / "camera.mp4", [draw_frame([("red", (50 + 5 * i, 50, 60, 60))]) for i in range(3)],
+                        fps=30)
+    server = LiveServer(Analyzer(model=tiny_model, smoothing=0.0), detector_factory=SquareDetector, camera=str(video))
+    port, stop = start_server(server)
+    try:
+        with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            replies = []
+            while len(replies) < 5:  # more frames than the file holds
+                message = ws.recv(timeout=10)
+                if isinstance(message, str):
+                    replies.append(json.loads(message))
+        assert [len(r["faces"]) for r in replies] == [1] * 5
+        server.camera = 99  # no such camera: the page is told, and so is the terminal
+        with caplog.at_level("WARNING", logger="aegis"), connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            assert "cannot open camera 99" in json.loads(ws.recv(timeout=10))["error"]
+        assert "cannot open camera 99" in caplog.text
     finally:
         stop()

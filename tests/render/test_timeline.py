@@ -43,3 +43,17 @@ def test_smoothing_averages_neighbours_and_a_faceless_video_gets_a_note(tmp_path
     (tmp_path / "f.csv").write_text("frame,time_s,track_id,label," + ",".join(CLASSES) + "\n0,0.0,,," + "," * 6 + "\n")
     img = cv2.imread(str(draw_timeline(tmp_path / "f.csv", tmp_path / "t.png")))
     assert img.shape[0] == TOP + PLOT_H + BAND_H + GAP + 24 and (img[TOP + 20:TOP + 50, LEFT:LEFT + 150] < 200).any()
+
+
+def test_a_missed_stretch_stays_empty_and_the_panel_has_a_probability_scale(tmp_path):
+    header = "frame,time_s,track_id,x,y,w,h,face_score,label,confidence," + ",".join(CLASSES)
+    happy = ",".join("0.9" if c == "happiness" else "0.0" for c in CLASSES)
+    rows = [header] + [f"{i},{i / 10:.3f},1,0,0,10,10,0.9,happiness,0.9,{happy}" for i in range(40)
+                       if not 10 <= i < 30]  # the face is missed from 1 s to 3 s
+    (tmp_path / "f.csv").write_text("\n".join(rows) + "\n")
+    img = cv2.imread(str(draw_timeline(tmp_path / "f.csv", tmp_path / "t.png", fps=10)))
+    middle = int(LEFT + 2.0 / 3.9 * WIDTH)
+    plot = img[TOP + 2:TOP + PLOT_H - 2, middle - 20:middle + 20].astype(int)
+    assert not (np.abs(plot - COLOURS["happiness"]).sum(2) < 60).any()  # no line across the miss
+    assert tuple(img[TOP + PLOT_H + 8, middle]) == (255, 255, 255)  # nor a label band
+    assert (img[TOP:TOP + PLOT_H, LEFT - 32:LEFT - 6] < 200).any()  # tick labels left of the panel
