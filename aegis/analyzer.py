@@ -15,7 +15,7 @@ from aegis.progress import progress
 from aegis.render.overlay import OVERLAYS, draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import DEFAULT_THRESHOLD, FrameResult
-from aegis.runtime.stream import FacePipeline, StreamSettings
+from aegis.runtime.stream import DEFAULT_COAST, FacePipeline, StreamSettings
 from aegis.sources import FrameSource, open_source
 
 log = logging.getLogger("aegis")
@@ -31,15 +31,17 @@ class Analyzer:
         smoothing: per-track EMA weight of past probabilities (0 = off).
         threshold: top probability under which a face is labelled "uncertain".
         threads: ONNX Runtime threads.
+        coast: frames a missed face stays shown, carried by its motion (rows marked coasted; 0: off).
     """
 
     def __init__(self, model: str | Path | None = None, detector: Detector | None = None,
                  detect_every: int = DEFAULT_DETECT_EVERY,
                  smoothing: float = 0.5, threshold: float = DEFAULT_THRESHOLD, threads: int = 1,
-                 tracker: TrackerSettings | None = None) -> None:
+                 tracker: TrackerSettings | None = None, coast: int = DEFAULT_COAST) -> None:
         self.model = OnnxModel(model, threads=threads)
         self.detector = detector or make_detector()
-        self.settings = StreamSettings(detect_every=detect_every, smoothing=smoothing, threshold=threshold)
+        self.settings = StreamSettings(detect_every=detect_every, smoothing=smoothing, threshold=threshold,
+                                       coast=coast)
         self.tracker = tracker
 
     def pipeline(self, detector: Detector | None = None) -> FacePipeline:
@@ -133,5 +135,6 @@ def to_dataframe(results: list[FrameResult], classes: tuple[str, ...]):
         for f in r.faces:
             rows.append({"frame": r.index, "time_s": r.time_s, "track_id": f.track_id, "x": f.box[0], "y": f.box[1],
                          "w": f.box[2], "h": f.box[3], "face_score": f.score, "label": f.label,
-                         "confidence": f.confidence, **dict(zip(classes, map(float, f.probs), strict=True))})
+                         "confidence": f.confidence, **dict(zip(classes, map(float, f.probs), strict=True)),
+                         "coasted": f.coasted})
     return pd.DataFrame(rows).set_index("frame")

@@ -31,6 +31,7 @@ from aegis.labels import CLASSES
 from aegis.progress import progress
 from aegis.render.timeline import draw_timeline
 from aegis.runtime.results import DEFAULT_THRESHOLD
+from aegis.runtime.stream import DEFAULT_COAST
 from aegis.sources import VIDEO_SUFFIXES
 
 log = logging.getLogger("aegis")
@@ -49,6 +50,7 @@ class BatchSettings:
     detect_every: int = DEFAULT_DETECT_EVERY
     smoothing: float = 0.5
     threshold: float = DEFAULT_THRESHOLD
+    coast: int = DEFAULT_COAST
     video: bool = False
     timeline: bool = False
 
@@ -247,7 +249,7 @@ def _init_worker(settings: BatchSettings) -> None:
 
     _ANALYZER = Analyzer(model=settings.model, detector=make_detector(settings.detector),
                          detect_every=settings.detect_every, smoothing=settings.smoothing,
-                         threshold=settings.threshold, threads=1)
+                         threshold=settings.threshold, threads=1, coast=settings.coast)
 
 
 def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:

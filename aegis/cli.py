@@ -16,6 +16,7 @@ from aegis.faces.crop import MARGINS
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, make_detector
 from aegis.render.overlay import OVERLAYS
 from aegis.runtime.results import DEFAULT_THRESHOLD
+from aegis.runtime.stream import DEFAULT_COAST
 
 if TYPE_CHECKING:
     from aegis.clips.runtime import ClipModel
@@ -257,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", help="window store folder, or a clip store (scored with a clip model)")
     where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops), fer2013=PATH "
-                                        "(class folders or fer2013.csv[#Training|PublicTest|PrivateTest]) or "
+                                        "(class folders or fer2013.csv[#Training|PublicTest|PrivateTest]), "
+                                        "scenes=PATH (<class>/* whole photos or frames: the largest face found, "
+                                        "none counts as wrong), "
                                         "ckplus=PATH (raw CK+ sequences through detection, crop and windows), "
                                         "or a video dataset (videos, afew, enterface, baum1, kdefdyn, isafe) "
                                         "scored per clip")
@@ -266,8 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flip-tta", action="store_true", help="average each crop's probabilities with its mirror's "
                                                            "(images=/fer2013= sources)")
     p.add_argument("--through-detector", action="store_true",
-                   help="put each crop in a 480x480 frame and run detection, crop and classification on it; a crop "
-                        "without a found face counts as wrong (images=/fer2013= sources)")
+                   help="scale each crop to 192 px, put it in a 480x480 frame and run detection, crop and "
+                        "classification on it; a crop without a found face counts as wrong (images=/fer2013= "
+                        "sources)")
     p.add_argument("--crop", choices=MARGINS, help="with --through-detector: the crop margin (default: the model's)")
     _add_detector(p)
     p.add_argument("--json", type=Path, help="write the metrics here")
@@ -349,7 +353,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     try:
         analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
                             detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
-                            threads=args.threads)
+                            coast=args.coast, threads=args.threads)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video, show_progress=True)
@@ -367,11 +371,11 @@ def run_batch_cmd(args: argparse.Namespace) -> int:
     from aegis.runtime.stream import StreamSettings
 
     try:
-        StreamSettings(args.detect_every, args.smoothing, args.threshold)
+        StreamSettings(args.detect_every, args.smoothing, args.threshold, coast=args.coast)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
-    settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold, args.video,
-                             args.timeline)
+    settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold,
+                             args.coast, args.video, args.timeline)
     summary = run_batch(args.inputs, args.out, settings, args.workers or os.cpu_count() or 1, args.ray)
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -453,7 +457,8 @@ def run_live(args: argparse.Namespace) -> int:
               file=sys.stderr)
     try:
         analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
-                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold)
+                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
+                            coast=args.coast)
     except ValueError as exc:
         raise AegisError(str(exc)) from exc
     server = LiveServer(analyzer, lambda: make_detector(args.detector, args.min_face), camera=args.camera,
@@ -511,8 +516,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if "calibration" in report:
         print(f"expected calibration error {report['calibration']['ece']:.4f}")
     if "pipeline_accuracy" in report:
-        print(f"pipeline accuracy {report['pipeline_accuracy']:.4f} (detect, crop '{report['crop']}', classify); "
-              f"no face found in {report['no_face']}")
+        print(f"pipeline accuracy {report['pipeline_accuracy']:.4f} (detect, crop '{report['crop']}', classify; "
+              f"no face counts as wrong); no face found in {report['no_face']} ({100 * report['miss_rate']:.1f}%); "
+              f"the accuracy above is over the faces found")
     if "ferplus" in report:
         fp = report["ferplus"]
         print(f"FER+ majority accuracy {fp['accuracy']:.4f} over {fp['n']} images (counted wrong: "
@@ -683,6 +689,9 @@ def _add_stream_options(p: argparse.ArgumentParser, live: bool = False) -> None:
                         + ("; the page can change it" if live else ""))
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help="top probability under which a face is shown as uncertain (docs/accuracy.md measures it)")
+    p.add_argument("--coast", type=int, default=DEFAULT_COAST, metavar="N",
+                   help="frames a face the detector misses stays shown, carried by its motion with its last label "
+                        "(rows marked coasted; 0: off)")
 
 
 def _add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:

@@ -25,13 +25,14 @@ from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
 VIDEO_KINDS = ("videos", "afew", "enterface", "baum1", "kdefdyn", "isafe")
-SOURCE_KINDS = ("images", "fer2013", "ckplus", *VIDEO_KINDS)
+SOURCE_KINDS = ("images", "fer2013", "scenes", "ckplus", *VIDEO_KINDS)
+CANVAS_FACE = 192  # --through-detector: the side a crop is scaled to in its 480 px frame (a 48 px crop 4x)
 STATIC_MODEL = "static"
 
 
 def default_model_for(source: str | None) -> str | None:
     """The shipped model to use when none is given: the static one for still images, else the default."""
-    still = source is not None and source.partition("=")[0] in ("images", "fer2013")
+    still = source is not None and source.partition("=")[0] in ("images", "fer2013", "scenes")
     return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
@@ -83,12 +84,15 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
 
 
 def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, flip: bool = False,
-                    detector: Detector | None = None, crop: str | None = None, batch: int = 256) -> dict:
+                    detector: Detector | None = None, crop: str | None = None, batch: int = 256,
+                    scenes: bool = False) -> dict:
     """Metrics over face crops (images=PATH or fer2013=PATH), each used as it is (resized, repeated to t frames).
 
-    With a `detector` each crop goes through the pipeline instead: put in a frame (`as_frame`), detected,
-    cropped with the model's margin (or `crop`) and classified; a crop where no face is found counts as
-    wrong (`no_face`). With `votes` (a FER+-style CSV), `ferplus` holds the same metrics against the FER+
+    With a `detector` each crop goes through the pipeline instead: scaled so that it is CANVAS_FACE pixels
+    high or wide and put in a 480 px frame (`as_frame`), or with `scenes` taken as the frame it is (a whole
+    photo or video frame), detected, the largest face cropped with the model's margin (or `crop`) and
+    classified; an image where no face is found counts as wrong (`no_face`, `miss_rate`). With `votes` (a
+    FER+-style CSV), `ferplus` holds the same metrics against the FER+
     majority labels of the images that have one; an image whose majority is a class the model lacks
     (contempt for a 7-class model) counts as wrong in its accuracy. `flip` averages each crop's
     probabilities with its mirror's.
@@ -107,8 +111,8 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
         if detector is None:
             crops.append(cv2.resize(grey, (w, h), interpolation=cv2.INTER_AREA))
         else:
-            frame, _ = as_frame(grey)
-            faces = detector(frame)
+            frame = grey if scenes else as_frame(grey, CANVAS_FACE / max(grey.shape))[0]
+            faces = detector(detector.prepare(frame))
             if not faces:
                 no_face.append(str(item.path))
                 continue
@@ -130,7 +134,8 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
     if detector is not None:
         total = len(kept) + len(no_face)
         report.update(pipeline_accuracy=float(np.trace(report["confusion"])) / total if total else 0.0,
-                      crop=crop or model.info.crop, no_face=len(no_face), no_face_images=no_face)
+                      crop=crop or model.info.crop, no_face=len(no_face), no_face_images=no_face,
+                      miss_rate=len(no_face) / total if total else 0.0)
     if votes:
         report["ferplus"] = majority_report(load_votes(votes), [i.path.stem for i in kept], y_pred, model.classes,
                                             probs)
@@ -184,10 +189,10 @@ def evaluate_ckplus(model: OnnxModel, root: str | Path, detector: Detector | Non
                 unreadable.append(f"{seq.video_id}: an unreadable frame")
                 continue
             result = pipeline.process(frame)
-        if result is None or not result.faces:
+        if result is None or not result.detected:
             no_face.append(seq.video_id)
             continue
-        face = max(result.faces, key=lambda f: f.box[2] * f.box[3])
+        face = max(result.detected, key=lambda f: f.box[2] * f.box[3])
         y_true.append(lookup[seq.label])
         y_pred.append(int(np.argmax(face.probs)))
     report, accuracy = _scored(y_true, y_pred, model.classes, len(sequences))
@@ -237,6 +242,8 @@ def evaluate_source(model: OnnxModel, source: str, detector: Detector | None = N
     if kind in ("images", "fer2013"):
         pipeline_detector = (detector or make_detector()) if through_detector else None
         return evaluate_images(model, source, votes, flip, pipeline_detector, crop)
+    if kind == "scenes":
+        return evaluate_images(model, f"images={path}", detector=detector or make_detector(), scenes=True)
     if kind == "ckplus":
         return evaluate_ckplus(model, path, detector)
     return evaluate_clips(model, kind, path, detector)

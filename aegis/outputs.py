@@ -24,6 +24,7 @@ class TrackSummary:
     """Running totals of one track over an analysis."""
 
     frames: int = 0
+    coasted: int = 0
     first_frame: int = -1
     last_frame: int = -1
     prob_sum: np.ndarray | None = None
@@ -55,7 +56,7 @@ class AnalysisWriter:
         self._csv_file = self._csv_path.open("w", newline="")
         self._csv = csv.writer(self._csv_file)
         extra = tuple(c for c in self.classes if c not in CLASSES)
-        self.columns = (*CSV_BASE, *CLASSES, *extra)
+        self.columns = (*CSV_BASE, *CLASSES, *extra, "coasted")
         self._csv.writerow(self.columns)
         self._writer: VideoWriter | None = None
         self._size: tuple[int, int] | None = None
@@ -70,9 +71,11 @@ class AnalysisWriter:
         for face in result.faces:
             probs = dict(zip(self.classes, face.probs, strict=True))
             self._csv.writerow((*base, face.track_id, *face.box, f"{face.score:.3f}", face.label,
-                                f"{face.confidence:.4f}", *(f"{probs.get(c, 0.0):.4f}" for c in self.columns[10:])))
+                                f"{face.confidence:.4f}", *(f"{probs.get(c, 0.0):.4f}" for c in self.columns[10:-1]),
+                                int(face.coasted)))
             track = self.tracks.setdefault(face.track_id, TrackSummary(first_frame=result.index))
             track.frames += 1
+            track.coasted += face.coasted
             track.last_frame = result.index
             track.prob_sum = face.probs.astype(np.float64) + (0 if track.prob_sum is None else track.prob_sum)
             track.labels[face.label] += 1
@@ -104,12 +107,13 @@ class AnalysisWriter:
         self._video_path.unlink(missing_ok=True)
 
     def track_summaries(self) -> list[dict]:
-        """Per-track frames, first and last frame, dominant class, mean probabilities and each shown label's
-        share of the track's frames (`uncertain` included)."""
+        """Per-track frames (of them coasted), first and last frame, dominant class, mean probabilities and each
+        shown label's share of the track's frames (`uncertain` included)."""
         rows = []
         for track_id, t in sorted(self.tracks.items()):
             mean = t.prob_sum / t.frames
-            rows.append({"track_id": track_id, "frames": t.frames, "first_frame": t.first_frame,
+            rows.append({"track_id": track_id, "frames": t.frames, "coasted_frames": t.coasted,
+                         "first_frame": t.first_frame,
                          "last_frame": t.last_frame, "dominant": self.classes[int(np.argmax(mean))],
                          "mean_probs": {c: round(float(p), 4) for c, p in zip(self.classes, mean, strict=True)},
                          "label_shares": {k: round(v / t.frames, 4) for k, v in sorted(t.labels.items())}})

@@ -147,7 +147,7 @@ def _thumbnails(source: str, frames_csv: Path) -> dict[int, bytes]:
     best: dict[int, tuple[float, int, tuple[int, int, int, int]]] = {}
     with frames_csv.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            if row["track_id"]:
+            if row["track_id"] and row.get("coasted") != "1":  # a coasted box is a guess: no thumbnail from it
                 score, track = float(row["face_score"]), int(row["track_id"])
                 if track not in best or score > best[track][0]:
                     best[track] = (score, int(row["frame"]), tuple(int(row[k]) for k in "xywh"))

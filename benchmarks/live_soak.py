@@ -2,6 +2,7 @@
 
     python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--json FILE]
     python benchmarks/live_soak.py --seconds 60 --clients 1 --hostile 4 [--json FILE]  # under attack
+    python benchmarks/live_soak.py --bombs [--json FILE]  # each JPEG bomb once: time and memory
     python benchmarks/live_soak.py --in-process 900 [--json FILE]
 
 It starts the server in a subprocess and records its resident memory once the clients have run for
@@ -96,6 +97,25 @@ def hostile(port: int, seconds: float, stats: dict) -> None:
         stats["hostile_sent"] += i
 
 
+def bombs(port: int, pid: int, frames: list[bytes]) -> dict:
+    """One legitimate frame, then each bomb once: its round trip and what it added to the server's peak memory."""
+    report = {}
+    with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+        ws.send(frames[0])
+        ws.recv(timeout=30)
+        for side, payload in zip((30000, 65000, 12000), hostile_payloads()[:3], strict=True):
+            peak = status_mb(pid, "VmHWM")
+            start = time.perf_counter()
+            ws.send(payload)
+            reply = json.loads(ws.recv(timeout=60))
+            report[f"{side}x{side}"] = {"ms": round((time.perf_counter() - start) * 1e3, 2),
+                                        "peak_mb_growth": round(status_mb(pid, "VmHWM") - peak, 1),
+                                        "reply": reply.get("error")}
+        ws.send(frames[0])
+        report["next_frame_answered"] = "faces" in json.loads(ws.recv(timeout=30))
+    return report
+
+
 def in_process(frames: list[bytes], count: int) -> dict:
     """`count` frames through one live session with the server's defaults, back to back: ms each, p50 / p95."""
     from aegis.analyzer import Analyzer
@@ -127,6 +147,7 @@ def main() -> None:
     parser.add_argument("--hostile", type=int, default=0, metavar="N",
                         help="N more connections send JPEG bombs and garbage back to back meanwhile")
     parser.add_argument("--in-process", type=int, metavar="N", help="time N frames in this process instead")
+    parser.add_argument("--bombs", action="store_true", help="send each JPEG bomb once and report that instead")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.in_process:
@@ -145,6 +166,12 @@ def main() -> None:
         server.stdout.readline()  # "AEGIS live on ..."
         time.sleep(1.0)
         frames = soak_frames()
+        if args.bombs:
+            report = bombs(port, server.pid, frames)
+            print(json.dumps(report, indent=2))
+            if args.json:
+                args.json.write_text(json.dumps(report, indent=2) + "\n")
+            return
         latencies: list[float] = []
         server_ms: list[float] = []
         stats = {"sent": 0, "answered": 0, "dropped": 0, "hostile_sent": 0, "hostile_errors": 0}

@@ -47,6 +47,9 @@ class SquareDetector:
                     found.append(Detection((int(x), int(y), int(w), int(h)), 0.9))
         return found
 
+    def prepare(self, grey: np.ndarray) -> np.ndarray:
+        return grey
+
     def smallest_face(self, shape: tuple[int, ...]) -> float:
         return float(np.sqrt(self.min_area))
 

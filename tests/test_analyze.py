@@ -12,7 +12,7 @@ from aegis.outputs import CSV_BASE
 from aegis.sources import open_source
 
 COLUMNS = ("frame,time_s,track_id,x,y,w,h,face_score,label,confidence,"
-           "anger,disgust,fear,happiness,sadness,surprise,neutral")
+           "anger,disgust,fear,happiness,sadness,surprise,neutral,coasted")
 
 
 def _clip(tmp_path, n=12):
@@ -28,7 +28,8 @@ def _rows(path):
 
 
 def test_save_writes_expected_rows_summary_and_video(tmp_path, tiny_model):
-    analyzer = Analyzer(model=tiny_model, detector=SquareDetector(), smoothing=0.0, detect_every=1)  # newcomers at once
+    analyzer = Analyzer(model=tiny_model, detector=SquareDetector(), smoothing=0.0, detect_every=1,  # newcomers at once
+                        coast=0)  # frame 6 shows no face
     summary = analyzer.save(_clip(tmp_path), tmp_path / "out", overlay="both", show_progress=False)
     out = tmp_path / "out"
     assert (out / "frames.csv").read_text().splitlines()[0] == COLUMNS
@@ -41,7 +42,7 @@ def test_save_writes_expected_rows_summary_and_video(tmp_path, tiny_model):
     assert by_frame[6] == [{**{c: "" for c in COLUMNS.split(",")}, "frame": "6", "time_s": "0.600"}]
     red = by_frame[3][0]
     assert red["track_id"] == "1" and abs(int(red["x"]) - 35) <= 2 and abs(int(red["w"]) - 64) <= 2
-    probs = [float(red[c]) for c in COLUMNS.split(",")[10:]]
+    probs = [float(red[c]) for c in COLUMNS.split(",")[10:-1]]
     assert sum(probs) == pytest.approx(1.0, abs=1e-3)
     assert {r["track_id"] for r in rows if r["track_id"]} == {"1", "2"}
     saved = json.loads((out / "summary.json").read_text())
@@ -54,6 +55,15 @@ def test_save_writes_expected_rows_summary_and_video(tmp_path, tiny_model):
     video = open_source(out / "annotated.mp4")
     assert len(list(video)) == 12
     assert not list(out.glob("*partial*"))
+
+
+def test_a_frame_the_detector_misses_keeps_its_faces_as_coasted_rows(tmp_path, tiny_model):
+    summary = Analyzer(model=tiny_model, detector=SquareDetector()).save(_clip(tmp_path), tmp_path / "out",
+                                                                         video=False)
+    rows = _rows(tmp_path / "out" / "frames.csv")
+    assert {r["coasted"] for r in rows if r["frame"] == "6"} == {"1"}  # the faceless frame: both faces coasted
+    assert {r["coasted"] for r in rows if r["frame"] != "6" and r["track_id"]} == {"0"}
+    assert sum(t["coasted_frames"] for t in summary["tracks"]) == sum(r["frame"] == "6" for r in rows)
 
 
 def test_no_video_and_overlay_none(tmp_path, tiny_model):
@@ -78,7 +88,7 @@ def test_interrupted_file_run_leaves_no_outputs(tmp_path, tiny_model):
 
 
 def test_stream_results_and_dataframe(tmp_path, tiny_model):
-    analyzer = Analyzer(model=tiny_model, detector=SquareDetector())
+    analyzer = Analyzer(model=tiny_model, detector=SquareDetector(), coast=0)
     results = analyzer.analyze(_clip(tmp_path))
     assert [r.index for r in results] == list(range(12)) and results[6].faces == []
     assert all(r.image is None for r in results)

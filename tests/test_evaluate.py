@@ -107,3 +107,24 @@ def test_majority_report_counts_foreign_majorities_wrong_and_calibrates_on_the_r
     assert report["n"] == 3 and report["accuracy"] == pytest.approx(1 / 3)  # a right; b wrong; c counted wrong
     assert report["accuracy_own_classes"] == pytest.approx(1 / 2) and report["without_majority"] == 1
     assert report["calibration"]["ece"] == pytest.approx(abs(0.5 - 0.88))  # over a and b only
+
+
+def test_scenes_score_the_largest_face_and_count_a_photo_without_one_as_wrong(tmp_path, tiny_model):
+    from synthetic import SquareDetector, draw_frame
+
+    for folder, faces in (("happy", [("red", (30, 40, 60, 60)), ("blue", (200, 40, 90, 90))]), ("sad", [])):
+        (tmp_path / folder).mkdir()
+        cv2.imwrite(str(tmp_path / folder / "photo.png"), draw_frame(faces))
+    report = evaluate_source(OnnxModel(tiny_model), f"scenes={tmp_path}", SquareDetector())
+    assert report["n"] == 1 and report["no_face"] == 1 and report["miss_rate"] == 0.5
+    assert report["pipeline_accuracy"] <= 0.5  # the faceless photo counts as wrong
+
+
+def test_through_the_detector_a_large_crop_is_scaled_to_a_face_size_that_is_found(tmp_path):
+    crops = sorted((shared_data("ckplus48") / "happy").glob("*.png"))[:6]
+    for i, path in enumerate(crops):
+        (tmp_path / "happy").mkdir(exist_ok=True)
+        big = cv2.resize(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), (143, 181), interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(tmp_path / "happy" / f"{i}.png"), big)  # what an aligned film face is like: ~150 px
+    report = evaluate_source(OnnxModel("static"), f"images={tmp_path}", through_detector=True)
+    assert report["no_face"] == 0  # 4x into the 480 px frame, as before, it filled the frame and went unfound

@@ -83,7 +83,7 @@ def answer(result: FrameResult, classes: tuple[str, ...], latency_ms: float) -> 
     return {
         "frame": result.index,
         "faces": [{"track_id": f.track_id, "box": list(f.box), "label": f.label,
-                   "confidence": round(f.confidence, 4),
+                   "confidence": round(f.confidence, 4), "coasted": f.coasted,
                    "probs": {c: round(float(p), 4) for c, p in zip(classes, f.probs, strict=True)}}
                   for f in result.faces],
         "latency_ms": round(latency_ms, 2),

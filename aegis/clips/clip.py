@@ -25,7 +25,7 @@ def clip_decision(results: list[FrameResult], classes: tuple[str, ...], settings
     decision = {"frames": len(results), "main_track": main, "tracks": weights, "method": "mean-probability",
                 "label": None, "probs": None}
     if main is not None:
-        probs = np.mean([f.probs for r in results for f in r.faces if f.track_id == main], axis=0)
+        probs = np.mean([f.probs for r in results for f in r.detected if f.track_id == main], axis=0)
         decision["label"] = classes[int(np.argmax(probs))]
         decision["probs"] = {c: round(float(p), 4) for c, p in zip(classes, probs, strict=True)}
     return decision

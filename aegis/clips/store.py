@@ -72,7 +72,7 @@ def main_face(video: Video, model: OnnxModel, detector: Detector, context_model:
             continue
         result = pipeline.process(frame)
         grey = to_grey(frame)
-        for face in result.faces:
+        for face in result.detected:
             crops.setdefault(face.track_id, []).append(crop_face(grey, face.box, size, margin))
             if context_size:
                 region = person_region(face.box, grey.shape, settings)

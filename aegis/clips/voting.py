@@ -34,7 +34,7 @@ def track_weights(results: list[FrameResult], settings: VoteSettings | None = No
     areas: dict[int, list[float]] = {}
     scores: dict[int, list[float]] = {}
     for result in results:
-        for face in result.faces:
+        for face in result.detected:
             frames[face.track_id] = frames.get(face.track_id, 0) + 1
             areas.setdefault(face.track_id, []).append(face.box[2] * face.box[3])
             scores.setdefault(face.track_id, []).append(face.score)

@@ -123,7 +123,7 @@ def scan_stills(source: str, contempt: bool = False) -> tuple[list[LabelledImage
     return scan_images(path, contempt=contempt)
 
 
-def as_frame(grey: np.ndarray, scale: int = 4, side: int = 480) -> tuple[np.ndarray, tuple[int, int]]:
+def as_frame(grey: np.ndarray, scale: float = 4, side: int = 480) -> tuple[np.ndarray, tuple[int, int]]:
     """A face crop as a video frame: upscaled `scale` times and centred on a side x side canvas of its own border.
 
     Returns:

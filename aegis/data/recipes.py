@@ -91,7 +91,7 @@ def face_crops(video: Video, detector: Detector, margins: tuple[str, ...],
     """Per frame, the largest face cropped with each margin as uint8 (None: no face, or an unreadable frame)."""
     crops: list[dict[str, np.ndarray] | None] = []
     for frame in read_frames(video):
-        faces = [] if frame is None else detector(grey := to_grey(frame))
+        faces = [] if frame is None else detector(detector.prepare(grey := to_grey(frame)))
         if not faces:
             crops.append(None)
             continue

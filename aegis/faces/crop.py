@@ -7,6 +7,7 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 MARGINS = ("bigfacex", "faceparty", "none", "person")
+FULL_CONTRAST = 128  # grey levels between a frame's 1st and 99th percentiles under which detection stretches it
 PERSON_DOWN, PERSON_OUT = 3.0, 1.0  # the person region: face heights below the face, face widths to each side
 
 
@@ -56,6 +57,17 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
         return frame
     code = cv2.COLOR_BGRA2GRAY if frame.shape[2] == 4 else cv2.COLOR_BGR2GRAY
     return cv2.cvtColor(frame, code)
+
+
+def stretch_contrast(grey: np.ndarray, full: float = FULL_CONTRAST) -> np.ndarray:
+    """A dark or flat frame (its 1st to 99th grey percentiles spanning under `full` levels) stretched so that
+    they span 0..255, as detection sees it; a frame of enough contrast is returned as it is."""
+    counts = np.cumsum(cv2.calcHist([np.ascontiguousarray(grey[::8, ::8])], [0], None, [256], [0, 256])[:, 0])
+    low, high = (int(np.searchsorted(counts, share * counts[-1])) for share in (0.01, 0.99))  # every 64th pixel
+    if high - low >= full:
+        return grey
+    lut = np.clip((np.arange(256) - low) * 255.0 / max(high - low, 16.0), 0, 255).astype(np.uint8)
+    return cv2.LUT(grey, lut)
 
 
 def eye_roll(landmarks: tuple[tuple[float, float], ...] | None) -> float:

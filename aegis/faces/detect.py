@@ -37,7 +37,10 @@ Region = tuple[int, int, int, int]  # (x0, y0, x1, y1) of a part of a frame, in 
 class Detector(Protocol):
     """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given; those
     that overlap `region`, where given), re-finds a tracked face cheaply `around` its predicted box, and looks
-    again, more thoroughly, `near` a box where that failed (tilted heads)."""
+    again, more thoroughly, `near` a box where that failed (tilted heads). Every call takes the frame as the
+    detector's `prepare` made it, once per frame."""
+
+    def prepare(self, grey: np.ndarray) -> np.ndarray: ...
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
                  region: Region | None = None) -> list[Detection]: ...
@@ -85,6 +88,10 @@ class HaarDetector:
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
             raise ValueError(f"cannot load Haar cascade {self.settings.cascade!r}")
+
+    def prepare(self, grey: np.ndarray) -> np.ndarray:
+        """The frame as it is: the cascade normalises each window's contrast itself."""
+        return grey
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
                  region: Region | None = None) -> list[Detection]:

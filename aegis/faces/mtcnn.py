@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from aegis.faces.crop import Box
+from aegis.faces.crop import Box, stretch_contrast
 from aegis.faces.detect import (
     BOX_SLACK,
     REGION_FACE_BAND,
@@ -42,6 +42,8 @@ class MtcnnSettings:
         min_face: smallest face side in frame pixels (sets the pyramid's first scale).
         scale_factor: pyramid step.
         thresholds: face-score cut of P-, R- and O-Net.
+        refind_threshold: O-Net's cut when it checks a tracked face's box (`around`): lower than a new face's,
+            as a face seen a moment ago needs less evidence to be kept than one never seen (hysteresis).
         box_in_crop: where O-Net's box lies in a training crop, (width, height, centre x, centre y) in crop
             units, the medians that `benchmarks/framing.py --detector mtcnn` measured on FER2013 and CK+48
             (docs/detector.md). Boxes are reported as the square crop around them, the way Haar's box
@@ -51,6 +53,7 @@ class MtcnnSettings:
     min_face: int = 20
     scale_factor: float = 0.709
     thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    refind_threshold: float = 0.5
     box_in_crop: tuple[float, float, float, float] = (0.80, 1.057, 0.486, 0.513)
 
 
@@ -63,6 +66,10 @@ class MtcnnDetector:
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self._nets = [ort.InferenceSession(str(WEIGHTS / f"{name}.onnx"), options, providers=["CPUExecutionProvider"])
                       for name in ("pnet", "rnet", "onet")]
+
+    def prepare(self, grey: np.ndarray) -> np.ndarray:
+        """A dark or flat frame stretched to full contrast (`stretch_contrast`), others as they are."""
+        return stretch_contrast(grey)
 
     def smallest_face(self, shape: tuple[int, ...]) -> float:
         """The smallest face, in frame pixels, that a whole scan of a frame of `shape` finds."""
@@ -78,7 +85,7 @@ class MtcnnDetector:
         half = max(bw * box[2], bh * box[3]) / 2
         centre_x, centre_y = box[0] + cx * box[2] - x0, box[1] + cy * box[3] - y0
         candidate = np.array([[centre_x - half, centre_y - half, centre_x + half, centre_y + half, 1.0]])
-        boxes, points = self._output(grey[y0:y1, x0:x1], np.fix(candidate))
+        boxes, points = self._output(grey[y0:y1, x0:x1], np.fix(candidate), self.settings.refind_threshold)
         return [rescaled(d, 1.0, x0, y0) for d in self._detections(boxes, points)]
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
@@ -162,10 +169,12 @@ class MtcnnDetector:
         pick = nms(boxes, 0.7)
         return _square(_regress(boxes[pick], reg[keep][pick]))
 
-    def _output(self, grey: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks."""
+    def _output(self, grey: np.ndarray, boxes: np.ndarray, threshold: float | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks, those scoring over
+        `threshold` (None: the settings' O-Net cut)."""
         reg, marks, prob = self._run(2, _crops(grey, boxes, 48))
-        keep = prob[:, 1] > self.settings.thresholds[2]
+        keep = prob[:, 1] > (self.settings.thresholds[2] if threshold is None else threshold)
         boxes, reg, marks = np.column_stack([boxes[keep, :4], prob[keep, 1]]), reg[keep], marks[keep]
         w, h = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
         points = np.hstack([boxes[:, 0:1] + w * marks[:, :5] - 1, boxes[:, 1:2] + h * marks[:, 5:] - 1])

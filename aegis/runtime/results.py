@@ -23,6 +23,8 @@ class FaceResult:
         probs: (num_classes,) smoothed class probabilities.
         label: the top class, or "uncertain" when its probability is under the threshold.
         confidence: the top probability.
+        coasted: True when the detector missed the face in this frame and its box was carried by the track's
+            motion, with the window and probabilities of its last detection (`StreamSettings.coast`).
     """
 
     track_id: int
@@ -31,6 +33,7 @@ class FaceResult:
     probs: np.ndarray
     label: str
     confidence: float
+    coasted: bool = False
 
 
 @dataclass
@@ -46,3 +49,8 @@ class FrameResult:
     speed: dict[str, float] = field(default_factory=dict)
     image: np.ndarray | None = None
     frame_size: tuple[int, int] = (0, 0)
+
+    @property
+    def detected(self) -> list[FaceResult]:
+        """The faces the detector found in this frame, without the coasted ones."""
+        return [f for f in self.faces if not f.coasted]

@@ -17,6 +17,7 @@ from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, Fram
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
+DEFAULT_COAST = 1  # frames a missed face stays shown: a blink of the detector, not a face that left
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class StreamSettings:
         skip_still: a scan (of a band, or of every size) looks only at faces that overlap the part of the frame
             that changed since the last such scan, or a tracked face of its sizes (`ChangeRegions`; every 10th
             such scan takes the whole frame). Off: every scan takes the whole frame.
+        coast: frames a track seen in at least two frames is still shown after the detector misses it, its box
+            carried by its motion, its window and label kept (rows marked coasted); 0: a missed face is not
+            shown in that frame.
     """
 
     detect_every: int = DEFAULT_DETECT_EVERY
@@ -43,10 +47,13 @@ class StreamSettings:
     threshold: float = DEFAULT_THRESHOLD
     align: bool = True
     skip_still: bool = True
+    coast: int = DEFAULT_COAST
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
             raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
+        if self.coast < 0:
+            raise ValueError(f"coast must be >= 0, got {self.coast}")
         if not 0.0 <= self.smoothing < 1.0:
             raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing}")
         if not 0.0 <= self.threshold <= 1.0:
@@ -77,7 +84,8 @@ class FacePipeline:
         t0 = time.perf_counter()
         grey = to_grey(frame)
         lost = not self.tracker.tracks or any(0 < t.missed <= NEAR_SEARCH_MAX_MISSED for t in self.tracker.tracks)
-        detections = self._detect(grey, None if lost else self._count % self.settings.detect_every)
+        band = None if lost else self._count % self.settings.detect_every
+        detections = self._detect(self.detector.prepare(grey), band)
         t1 = time.perf_counter()
         tracks = self.tracker.update(frame, detections)
         self._count += 1
@@ -95,6 +103,7 @@ class FacePipeline:
         probs = self.model(np.stack(batch)) if batch else np.empty((0, len(self.model.classes)), np.float32)
         t4 = time.perf_counter()
         faces = [self._face(track, p) for track, p in zip(tracks, probs, strict=True)]
+        faces += [self._result(t, self.smoothed[t.track_id], coasted=True) for t in self._coasting(tracks)]
         speed = {"detect": (t1 - t0) * 1e3, "track": (t2 - t1) * 1e3, "crop": (t3 - t2) * 1e3, "model": (t4 - t3) * 1e3}
         return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
@@ -135,13 +144,23 @@ class FacePipeline:
                 return [found[0][2]]
         return []
 
+    def _coasting(self, seen: list[Track]) -> list[Track]:
+        """Tracks missed in this frame and at most `coast` frames before, seen in two frames or more."""
+        shown = {t.track_id for t in seen}
+        return [t for t in self.tracker.tracks if t.track_id not in shown and 1 <= t.missed <= self.settings.coast
+                and t.hits >= 2 and t.track_id in self.smoothed]
+
     def _face(self, track: Track, probs: np.ndarray) -> FaceResult:
         """Smooth a track's probabilities and label them."""
         alpha = self.settings.smoothing
         previous = self.smoothed.get(track.track_id)
         smoothed = probs if previous is None or alpha == 0 else alpha * previous + (1 - alpha) * probs
         self.smoothed[track.track_id] = smoothed
+        return self._result(track, smoothed)
+
+    def _result(self, track: Track, smoothed: np.ndarray, coasted: bool = False) -> FaceResult:
+        """A track's face with its label: the top class, or uncertain under the threshold."""
         top = int(np.argmax(smoothed))
         confidence = float(smoothed[top])
         label = self.model.classes[top] if confidence >= self.settings.threshold else UNCERTAIN
-        return FaceResult(track.track_id, track.int_box, track.score, smoothed, label, confidence)
+        return FaceResult(track.track_id, track.int_box, track.score, smoothed, label, confidence, coasted)

@@ -60,7 +60,7 @@ def test_answer_schema_and_stable_tracks(synthetic_server):
         assert set(reply) == {"frame", "faces", "latency_ms"} and reply["latency_ms"] >= 0
         assert sorted(f["track_id"] for f in reply["faces"]) == [1, 2]
         for face in reply["faces"]:
-            assert set(face) == {"track_id", "box", "label", "confidence", "probs"}
+            assert set(face) == {"track_id", "box", "label", "confidence", "probs", "coasted"}
             assert len(face["box"]) == 4 and len(face["probs"]) == 7
             assert face["label"] in (*face["probs"], "uncertain")
     red = [next(f for f in r["faces"] if f["box"][1] < 60)["track_id"] for r in replies]

@@ -65,3 +65,16 @@ def test_a_turned_crop_at_or_past_the_frame_edge_equals_turning_the_whole_frame(
     fit = np.array([[48 / w, 0, -x * 48 / w], [0, 48 / h, -y * 48 / h]])
     whole = cv2.warpAffine(grey, fit @ turn, (48, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     np.testing.assert_allclose(crop_face(grey, box, 48, "none", 25.0), whole.astype(np.float32) / 255, atol=1.5 / 255)
+
+
+def test_detection_sees_a_dark_frame_stretched_and_a_normal_one_as_it_is():
+    from aegis.faces.crop import stretch_contrast
+
+    rng = np.random.default_rng(0)
+    normal = rng.integers(0, 256, (120, 160), dtype=np.uint8)
+    assert stretch_contrast(normal) is normal
+    dark = (normal * 0.25).astype(np.uint8)  # 0..63
+    stretched = stretch_contrast(dark)
+    assert stretched.dtype == np.uint8 and stretched.min() == 0 and stretched.max() == 255
+    order = np.argsort(dark.ravel(), kind="stable")
+    assert np.all(np.diff(stretched.ravel()[order].astype(int)) >= 0)  # darker stays darker

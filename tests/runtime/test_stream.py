@@ -64,14 +64,40 @@ def test_all_faces_of_a_frame_go_in_one_batch():
 
 def test_frames_without_faces_give_empty_results_and_windows_are_dropped():
     model = ScriptedModel([_onehot(0)] * 40)
-    pipeline = FacePipeline(model, SquareDetector())
+    pipeline = FacePipeline(model, SquareDetector(), StreamSettings(coast=0))
     pipeline.process(draw_frame([("red", (50, 50, 60, 60))]), 0)
     for i in range(1, 20):
         assert pipeline.process(draw_frame([]), i).faces == []
     assert pipeline.windows == {} and pipeline.smoothed == {}
 
 
-@pytest.mark.parametrize("kwargs", [{"detect_every": 0}, {"smoothing": 1.0}, {"threshold": 1.5}])
+def test_a_face_missed_for_a_frame_is_shown_there_carried_by_its_motion_and_marked_coasted():
+    model = ScriptedModel([_onehot(3)] * 40)
+    pipeline = FacePipeline(model, SquareDetector(), StreamSettings(threshold=0.5))
+    seen = [pipeline.process(draw_frame([("red", (50 + 4 * i, 50, 60, 60))]), i) for i in range(5)]
+    left = len(model.rows)
+    gap = pipeline.process(draw_frame([]), 5)  # the detector misses the face in frame 5
+    assert len(model.rows) == left  # no crop and no model call for a coasted face
+    (face,) = gap.faces
+    assert face.coasted and face.track_id == seen[-1].faces[0].track_id and face.label == "happiness"
+    assert 50 + 4 * 4 < face.box[0] <= 50 + 4 * 6  # carried along its motion
+    back = pipeline.process(draw_frame([("red", (74, 50, 60, 60))]), 6)
+    assert [(f.track_id, f.coasted) for f in back.faces] == [(face.track_id, False)] and gap.detected == []
+
+
+def test_coasting_lasts_its_frames_and_never_shows_a_face_seen_once():
+    model = ScriptedModel([_onehot(3)] * 40)
+    pipeline = FacePipeline(model, SquareDetector(), StreamSettings(coast=2))
+    for i in range(3):
+        pipeline.process(draw_frame([("red", (50, 50, 60, 60))]), i)
+    shown = [len(pipeline.process(draw_frame([]), i).faces) for i in range(3, 7)]
+    assert shown == [1, 1, 0, 0]  # two coasted frames, then the face counts as gone
+    once = FacePipeline(ScriptedModel([_onehot(3)] * 5), SquareDetector(), StreamSettings(coast=2))
+    once.process(draw_frame([("blue", (50, 50, 60, 60))]), 0)  # a one-frame detection, perhaps a false one
+    assert once.process(draw_frame([]), 1).faces == []
+
+
+@pytest.mark.parametrize("kwargs", [{"detect_every": 0}, {"smoothing": 1.0}, {"threshold": 1.5}, {"coast": -1}])
 def test_bad_settings(kwargs):
     with pytest.raises(ValueError):
         StreamSettings(**kwargs)
@@ -107,11 +133,11 @@ class CountingDetector(SquareDetector):
 
 
 def _run_boxes(detector: CountingDetector, pipeline: FacePipeline, boxes: list) -> list:
-    """Each box drawn as a red face in its own frame and processed; the faces seen per frame."""
+    """Each box drawn as a red face in its own frame and processed; the faces detected per frame."""
     seen = []
     for i, box in enumerate(boxes):
         detector.next_frame()
-        seen.append(pipeline.process(draw_frame([("red", box)]), i).faces)
+        seen.append(pipeline.process(draw_frame([("red", box)]), i).detected)
     return seen
 
 
@@ -158,7 +184,7 @@ def test_a_neighbour_in_a_lost_track_s_region_is_not_taken_for_it():
     seen = []
     for i, faces in enumerate([pair, pair, pair[1:], pair[1:]]):  # the red face leaves; blue stays beside it
         detector.next_frame()
-        seen.append(pipeline.process(draw_frame(faces), i).faces)
+        seen.append(pipeline.process(draw_frame(faces), i).detected)
     assert [sorted(f.track_id for f in s) for s in seen] == [[1, 2], [1, 2], [2], [2]]
     assert all(abs(f.box[0] - 110) <= 2 and abs(f.box[2] - 60) <= 2 for s in seen[2:] for f in s)
 
