@@ -380,9 +380,9 @@ def run_batch_cmd(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"{summary['done']} of {summary['videos']} videos complete ({summary['skipped']} skipped as done "
-              f"before, {summary['failed']} failed, see failures.csv), {summary['video_seconds']} video-seconds "
-              f"in {summary['wall_seconds']} s -> {summary['out']}")
+        print(f"{summary['videos']} videos: {summary['done']} done, {summary['skipped']} skipped (complete before), "
+              f"{summary['failed']} failed (see failures.csv); {summary['video_seconds']} video-seconds in "
+              f"{summary['wall_seconds']} s -> {summary['out']}")
     return 0
 
 
