@@ -21,7 +21,8 @@ from aegis.runtime.stream import DEFAULT_COAST
 if TYPE_CHECKING:
     from aegis.clips.runtime import ClipModel
 
-MODEL_HELP = "ONNX model path or shipped model name (default: the shipped default)"
+MODEL_HELP = ("ONNX model path or shipped model name: static (the default, a frame model), window (the TimeConvNet "
+              "on t = 5 crops)")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -253,8 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="accuracy, F1, UAR and confusion matrix of a frame or clip model on window or "
                                         "clip stores, face crops (also FER+ majority, through the detector), raw CK+ "
                                         "sequences or labelled videos")
-    p.add_argument("--model", help="ONNX model path or shipped model name (default: the shipped static model "
-                                    "for images=, the temporal default otherwise)")
+    p.add_argument("--model", help=MODEL_HELP)
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", help="window store folder, or a clip store (scored with a clip model)")
     where.add_argument("--source", help="KIND=PATH: images=PATH (<class>/*.png|jpg face crops), fer2013=PATH "
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", required=True, action="append",
                    help="store=PATH (each window is a clip) or a video dataset KIND=PATH; repeatable")
     p.add_argument("--out", required=True, help="clip store folder to write (a killed build resumes there)")
-    p.add_argument("--model", help="frame model for the features (default: the shipped static model, else default)")
+    p.add_argument("--model", help="frame model for the features (default: the shipped default)")
     p.add_argument("--context-model", help="frame model whose embedding of the person region is added to each "
                                            "frame's features (e.g. one trained on --margin person windows)")
     p.add_argument("--workers", type=_positive_int, default=1, help="videos processed in parallel")
@@ -474,7 +474,6 @@ def run_live(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
     from aegis.evaluate import (
-        default_model_for,
         evaluate_source,
         evaluate_store,
         plot_confusion,
@@ -497,7 +496,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         report = (evaluate_clip_store(clip_model, load_clip_store(args.data)) if args.data
                   else evaluate_clip_source(clip_model, args.source, workers=args.workers, detector=args.detector))
     else:
-        model = OnnxModel(args.model or default_model_for(args.source), threads=args.threads)
+        model = OnnxModel(args.model, threads=args.threads)
         if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
             raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
                              "not to a window store")
@@ -669,10 +668,9 @@ def run_data_build(args: argparse.Namespace) -> int:
 def run_data_clips(args: argparse.Namespace) -> int:
     """`aegis data clips`: the per-frame features of each clip."""
     from aegis.clips.store import build_clip_store
-    from aegis.evaluate import default_model_for
     from aegis.runtime.onnx import OnnxModel
 
-    model = OnnxModel(args.model or default_model_for("images="))
+    model = OnnxModel(args.model)
     context = OnnxModel(args.context_model) if args.context_model else None
     print(build_clip_store(args.source, args.out, model, args.detector, context_model=context,
                            workers=args.workers))

@@ -21,19 +21,12 @@ from aegis.faces.crop import crop_face, eye_roll
 from aegis.faces.detect import DEFAULT_DETECTOR, Detector, make_detector
 from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
-from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
+from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
 VIDEO_KINDS = ("videos", "afew", "enterface", "baum1", "kdefdyn", "isafe")
 SOURCE_KINDS = ("images", "fer2013", "scenes", "ckplus", *VIDEO_KINDS)
 CANVAS_FACE = 192  # --through-detector: the side a crop is scaled to in its 480 px frame (a 48 px crop 4x)
-STATIC_MODEL = "static"
-
-
-def default_model_for(source: str | None) -> str | None:
-    """The shipped model to use when none is given: the static one for still images, else the default."""
-    still = source is not None and source.partition("=")[0] in ("images", "fer2013", "scenes")
-    return STATIC_MODEL if still and (WEIGHTS_DIR / f"{STATIC_MODEL}.onnx").is_file() else None
 
 
 def evaluate_clip_store(model: ClipModel, store: ClipStore) -> dict:

@@ -1,6 +1,6 @@
-"""Benchmark: the shipped frame model (static) against the window model (default) where time matters.
+"""Benchmark: the shipped frame model (static, the default) against the window model where time matters.
 
-    python benchmarks/frame_or_window.py [--models default static] [--json FILE]
+    python benchmarks/frame_or_window.py [--models window static] [--json FILE]
 
 - Stability: each shared clip through the pipeline at the defaults; label changes per second of each track (a
   change is any switch of the shown label, `uncertain` included), while the people on the clips hold their
@@ -103,7 +103,7 @@ def reaction(model: OnnxModel, pairs: list) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["default", "static"])
+    parser.add_argument("--models", nargs="+", default=["window", "static"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)

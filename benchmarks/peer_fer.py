@@ -10,8 +10,10 @@ Runs in a scratch venv, never as a dependency of AEGIS:
 
 (fer's declared `tensorflow` and `facenet-pytorch` are left out: tensorflow-cpu provides the first, and
 the second serves only its MTCNN detector.) `crops`: fer's classifier on each crop as it is (its own
-preprocessing: 64x64, scaled to -1..1). `pipeline`: each crop put in a 480x480 frame (`as_frame`) and
-given to `FER.detect_emotions` (its Haar detector, its box offsets); no face found counts as wrong.
+preprocessing: 64x64, scaled to -1..1). `pipeline`: each crop scaled and put in a 480x480 frame as `aegis
+evaluate --through-detector` does (`as_frame`) and given to `FER.detect_emotions` (its Haar detector, its box
+offsets); `scenes`: each image, in colour, is the frame, as `aegis evaluate --source scenes=` takes it. In
+both, the largest face is scored and an image without a face counts as wrong.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from fer.fer import FER
 
 from aegis.data.images import as_frame, scan_stills
 from aegis.data.votes import load_votes
-from aegis.evaluate import majority_report
+from aegis.evaluate import CANVAS_FACE, majority_report
 from aegis.labels import CLASSES, canonical_label
 from aegis.metrics import classification_report, confusion_matrix
 
@@ -44,25 +46,24 @@ def peer_crops(peer: FER, greys: list[np.ndarray], batch: int = 64) -> np.ndarra
     return probs[:, [PEER_CLASSES.index(c) for c in CLASSES]]
 
 
-def peer_pipeline(peer: FER, greys: list[np.ndarray]) -> tuple[list[int | None], float]:
-    """Per crop the peer's top class through its own detection (None: no face), and mean ms per frame."""
+def peer_pipeline(peer: FER, frames: list[np.ndarray]) -> tuple[list[int | None], float]:
+    """Per frame the peer's top class through its own detection (None: no face), and mean ms per frame."""
     preds, start = [], time.perf_counter()
-    for grey in greys:
-        frame = cv2.cvtColor(as_frame(grey)[0], cv2.COLOR_GRAY2BGR)
+    for frame in frames:
         faces = peer.detect_emotions(frame)
         if not faces:
             preds.append(None)
             continue
         emotions = max(faces, key=lambda f: f["box"][2] * f["box"][3])["emotions"]
         preds.append(CLASSES.index(canonical_label(max(emotions, key=emotions.get))))
-    return preds, (time.perf_counter() - start) * 1e3 / max(len(greys), 1)
+    return preds, (time.perf_counter() - start) * 1e3 / max(len(frames), 1)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="images=PATH or fer2013=PATH")
     parser.add_argument("--votes", help="FER+-style votes CSV (crops mode)")
-    parser.add_argument("--mode", choices=("crops", "pipeline"), default="crops")
+    parser.add_argument("--mode", choices=("crops", "pipeline", "scenes"), default="crops")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     images, _ = scan_stills(args.source)
@@ -76,7 +77,9 @@ def main() -> None:
             report["ferplus"] = majority_report(load_votes(args.votes), [i.path.stem for i in images], preds,
                                                 CLASSES)
     else:
-        found, ms = peer_pipeline(peer, greys)
+        frames = ([cv2.imread(str(item.path), cv2.IMREAD_COLOR) for item in images] if args.mode == "scenes" else
+                  [cv2.cvtColor(as_frame(g, CANVAS_FACE / max(g.shape))[0], cv2.COLOR_GRAY2BGR) for g in greys])
+        found, ms = peer_pipeline(peer, frames)
         scored = [(t, p) for t, p in zip(y_true, found, strict=True) if p is not None]
         report = classification_report(confusion_matrix([t for t, _ in scored], [p for _, p in scored], 7), CLASSES)
         report.update(pipeline_accuracy=sum(t == p for t, p in scored) / len(images),

@@ -28,7 +28,7 @@ aegis train --model timeconvnet-nano-a --init "$runs/a-fp/last.pt" --out "$runs/
 # 4. Export with the measured framing and a temperature fitted on the held-out windows, against the class each
 #    window's target puts first (its FER+ plurality where it has votes).
 aegis export "$runs/l-fp/last.pt" --out aegis/weights/static.onnx --crop none --calibrate
-aegis export "$runs/tcn-a-fp/last.pt" --out aegis/weights/default.onnx --crop none --calibrate
+aegis export "$runs/tcn-a-fp/last.pt" --out aegis/weights/window.onnx --crop none --calibrate
 # 5. clip-pyramid on the new static model's features of the same still windows (5-frame clips).
 [ -f "$work/clips-fer-ck-l/meta.json" ] || aegis data clips --source store="$work/stills-fer-ck" \
   --out "$work/clips-fer-ck-l" --model static

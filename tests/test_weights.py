@@ -3,15 +3,16 @@
 import numpy as np
 import pytest
 
-from aegis.evaluate import default_model_for
 from aegis.labels import CLASSES
-from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel
+from aegis.runtime.onnx import DEFAULT_MODEL, WEIGHTS_DIR, OnnxModel
 
 SHIPPED = sorted(p.stem for p in WEIGHTS_DIR.glob("*.onnx") if not p.stem.startswith("clip-"))
 
 
-def test_a_default_model_is_shipped():
-    assert "default" in SHIPPED
+def test_the_default_is_the_shipped_frame_model_and_the_window_model_stays_by_name():
+    assert DEFAULT_MODEL in SHIPPED and "window" in SHIPPED
+    assert OnnxModel().path == OnnxModel("default").path == OnnxModel(DEFAULT_MODEL).path
+    assert OnnxModel().info.frames == 1 and OnnxModel("window").info.frames == 5
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -22,16 +23,6 @@ def test_shipped_model_metadata_and_output(name):
     probs = model(np.random.default_rng(0).random((2, 5, 48, 48), dtype=np.float32))
     assert probs.shape == (2, 7)
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
-
-
-def test_default_is_temporal():
-    assert OnnxModel().info.frames == 5
-
-
-def test_still_images_use_the_static_model_when_shipped():
-    expected = "static" if "static" in SHIPPED else None
-    assert default_model_for("images=faces") == expected
-    assert default_model_for("ckplus=raw") is None and default_model_for(None) is None
 
 
 @pytest.mark.skipif(not (WEIGHTS_DIR / "clip-pyramid.onnx").is_file(), reason="no clip model shipped")

@@ -12,12 +12,13 @@ from aegis.errors import ModelError
 from aegis.meta import METADATA_KEY, ModelInfo
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-DEFAULT_MODEL = "default"
+DEFAULT_MODEL = "static"  # the frame model with per-track smoothing: docs/accuracy.md, frame or window
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """A model path from a file path, a shipped model name (e.g. "default"), or None for the default."""
-    name = DEFAULT_MODEL if model is None else str(model)
+    """A model path from a file path, a shipped model name ("static", "window"), or None or "default" for the
+    default."""
+    name = DEFAULT_MODEL if model in (None, "default") else str(model)
     shipped = WEIGHTS_DIR / f"{name}.onnx"
     if shipped.is_file() and not Path(name).is_file():
         return shipped
