@@ -26,7 +26,7 @@ def test_indicator_and_samples_grow_wider():
         assert firsts == sorted(firsts) and config.kernel in (3, 5) and len(config.stages) == 3
 
 
-def test_search_cli_runs_resumes_and_writes_the_front(tmp_path):
+def test_search_cli_runs_resumes_and_writes_the_front(tmp_path, capsys):
     from test_train import _store
 
     data = _store(tmp_path / "store", n=140)
@@ -37,6 +37,8 @@ def test_search_cli_runs_resumes_and_writes_the_front(tmp_path):
         rows = list(csv.DictReader(f))
     assert [r["candidate"] for r in rows] == ["nano-a", "nano-b", "c0", "c1"]
     assert rows[0]["val_acc"] == "-1.0"  # Nano-A is over the 150K budget: recorded, not trained
+    out = capsys.readouterr().out
+    assert "nano-a: 236,911 params, over the 150,000-parameter budget, not trained" in out and "-1.0" not in out
     assert 0 <= float(rows[1]["val_acc"]) <= 1 and float(rows[1]["latency_ms"]) > 0
     assert (tmp_path / "s" / "pareto.png").stat().st_size > 0
     args[args.index("--max-candidates") + 1] = "3"

@@ -36,3 +36,14 @@ def test_shipped_clip_model_fits_its_frame_model():
                          np.random.default_rng(0).random((9, 48, 48), dtype=np.float32))
     assert frames.shape == (9, clip.meta["frame_dim"])
     np.testing.assert_allclose(clip([frames, frames[:2]]).sum(1), 1.0, atol=1e-5)
+
+
+def test_bench_table_counts_one_way_and_keeps_torch_times():
+    from aegis.bench import table
+
+    rows = [{"model": "emotionnet-nano-a", "params": 237_487, "onnx_weights": 235_543, "ms_median": 0.6,
+             "torch_ms_median": 2.1},
+            {"model": "some.onnx", "params": None, "onnx_weights": 1_000, "ms_median": 0.2}]
+    text = table(rows, {"emotionnet-nano-a": 0.85})
+    assert "torch ms" in text.splitlines()[0] and "2.100" in text and "235,543" not in text
+    assert "1,000*" in text and text.splitlines()[-1].startswith("* weights in the ONNX graph")

@@ -232,3 +232,10 @@ def test_a_video_file_stands_in_for_the_camera_and_loops(tiny_model, tmp_path, c
         assert "cannot open camera 99" in caplog.text
     finally:
         stop()
+
+
+def test_the_page_names_a_favicon_that_is_served(synthetic_server):
+    _, port = synthetic_server
+    page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+    icon = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page).group(1)
+    assert urllib.request.urlopen(f"http://127.0.0.1:{port}{icon}", timeout=5).status == 200
