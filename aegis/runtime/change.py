@@ -24,9 +24,15 @@ class ChangeRegions:
         self._seen: dict[int, np.ndarray] = {}
         self._scans: dict[int, int] = {}
 
-    def region(self, grey: np.ndarray, band: int) -> Region | None:
-        """(x0, y0, x1, y1) around the blocks of `grey` changed since the last scan of kind `band` (empty when none
-        did), or None for the whole frame. Records the scan: those blocks count as seen now."""
+    def region(self, grey: np.ndarray, band: int, exclude: list[Region] = ()) -> Region | None:
+        """One (x0, y0, x1, y1) around all `regions` (empty when none changed), or None for the whole frame."""
+        found = self.regions(grey, band, exclude)
+        return None if found is None else union(found)
+
+    def regions(self, grey: np.ndarray, band: int, exclude: list[Region] = ()) -> list[Region] | None:
+        """(x0, y0, x1, y1) around each group of blocks of `grey` changed since the last scan of kind `band`
+        (blocks a block apart are one group), or None for the whole frame; blocks inside an `exclude` region
+        (faces found otherwise) do not count. Records the scan: each group's blocks count as seen now."""
         rows, cols = max(grey.shape[0] // BLOCK, 1), max(grey.shape[1] // BLOCK, 1)
         whole_blocks = grey[:rows * BLOCK, :cols * BLOCK]  # a whole number of blocks: OpenCV's fast path
         means = cv2.resize(whole_blocks, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -36,16 +42,29 @@ class ChangeRegions:
         if seen is None or seen.shape != means.shape or count % REFRESH_EVERY == 0:
             self._seen[band] = means
             return None
-        changed = np.nonzero(np.abs(means - seen) > CHANGE_LEVEL)
-        if not len(changed[0]):
-            return 0, 0, 0, 0
-        r0, r1, c0, c1 = changed[0].min(), changed[0].max() + 1, changed[1].min(), changed[1].max() + 1
-        if (r1 - r0) * (c1 - c0) > MOST_OF_THE_FRAME * means.size:
+        moved = np.abs(means - seen) > CHANGE_LEVEL
+        for x0, y0, x1, y1 in exclude:  # blocks wholly inside the region
+            moved[max(-(-y0 // BLOCK), 0):max(y1 // BLOCK, 0), max(-(-x0 // BLOCK), 0):max(x1 // BLOCK, 0)] = False
+        groups = _groups(moved)
+        if sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in groups) > MOST_OF_THE_FRAME * means.size:
             self._seen[band] = means
             return None
-        seen[r0:r1, c0:c1] = means[r0:r1, c0:c1]
         sy, sx = whole_blocks.shape[0] / rows, whole_blocks.shape[1] / cols
-        return int(c0 * sx), int(r0 * sy), int(np.ceil(c1 * sx)), int(np.ceil(r1 * sy))
+        for r0, r1, c0, c1 in groups:
+            seen[r0:r1, c0:c1] = means[r0:r1, c0:c1]
+        return [(int(c0 * sx), int(r0 * sy), int(np.ceil(c1 * sx)), int(np.ceil(r1 * sy))) for r0, r1, c0, c1 in groups]
+
+
+def _groups(moved: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) around each group of True blocks, blocks at most one block apart grouped."""
+    if not moved.any():
+        return []
+    count, labels = cv2.connectedComponents(cv2.dilate(moved.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    groups = []
+    for label in range(1, count):
+        rows, cols = np.nonzero(moved & (labels == label))
+        groups.append((rows.min(), rows.max() + 1, cols.min(), cols.max() + 1))
+    return groups
 
 
 def union(regions: list[Region]) -> Region:

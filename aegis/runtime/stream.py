@@ -11,12 +11,13 @@ from aegis.data.windows import FaceWindow
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import BOX_SLACK, DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
-from aegis.runtime.change import ChangeRegions, union
+from aegis.runtime.change import ChangeRegions
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, FrameResult
 
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
+REGROW = 0.25  # a re-found face's share of its size, each side, left out of the band scan's changed region
 DEFAULT_COAST = 1  # frames a missed face stays shown: a blink of the detector, not a face that left
 
 
@@ -108,41 +109,44 @@ class FacePipeline:
         return FrameResult(index=index, time_s=time_s, faces=faces, speed=speed, frame_size=frame.shape[:2])
 
     def _detect(self, grey: np.ndarray, band: int | None) -> list[Detection]:
-        """Scan the frame (`_scan`), then re-find around its box each recently seen track the scan missed."""
+        """With band scans, re-find each recently seen track around its predicted box first (the detector's
+        cheap search); scan the frame (`_scan`) for newcomers and the tracks not re-found; then search again
+        for each track still missing (`around` where it was not tried, then `near`). With detect_every 1, every
+        frame is scanned whole first, as the offline builders do."""
         predicted = self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED)
-        detections = self._scan(grey, band, predicted)
+        early = self.settings.detect_every > 1
+        refound, missing = [], []
         for box in predicted:
-            if all(centre_distance(box, np.array(d.box, float)) > REFIND_DISTANCE for d in detections):
-                detections += self._refind(grey, box)
-        return suppress_overlaps(detections)
+            found = _closest(self.detector.around(grey, _whole(box)), box) if early else []
+            refound += found
+            if not found:
+                missing.append(box)
+        detections = self._scan(grey, band, missing, [d.box for d in refound])
+        searches = (self.detector.near,) if early else (self.detector.around, self.detector.near)
+        for box in missing:
+            for search in searches:
+                if any(centre_distance(box, np.array(d.box, float)) <= REFIND_DISTANCE for d in detections):
+                    break
+                detections += _closest(search(grey, _whole(box)), box)
+        return suppress_overlaps(refound + detections)
 
-    def _scan(self, grey: np.ndarray, band: int | None, predicted: list[np.ndarray]) -> list[Detection]:
+    def _scan(self, grey: np.ndarray, band: int | None, missing: list[np.ndarray], refound: list[tuple]
+              ) -> list[Detection]:
         """The frame for faces of every size (band None, or detect_every 1), or for the sizes of one of
         detect_every bands (`size_band`: together they cost about one whole scan); with `skip_still`, only
-        where the frame changed since the last such scan and around the `predicted` boxes of tracked faces of
-        its sizes (a band scan re-finds them better than `around` alone)."""
+        where the frame changed since the last such scan, leaving out the faces just re-found, and around the
+        boxes of `missing` tracked faces of its sizes (a band scan re-finds them better than `near` alone)."""
         bands = self.settings.detect_every
         low, high = (None, None) if band is None or bands == 1 else size_band(
             self.detector.smallest_face(grey.shape), band, bands)
-        region = self.changes.region(grey, bands if band is None else band) if self.settings.skip_still else None
-        if region is not None:
-            tracked = [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in predicted
-                       if low is None or low / BOX_SLACK <= max(w, h) <= (high or np.inf) * BOX_SLACK]
-            region = union([region, *tracked])
-            if region[2] <= region[0]:
-                return []
-        return self.detector(grey, min_face=low, max_face=high, region=region)
-
-    def _refind(self, grey: np.ndarray, predicted: np.ndarray) -> list[Detection]:
-        """A tracked face around its predicted box: the detector's cheap search, then its thorough one; only a
-        face centred within REFIND_DISTANCE face widths of the box counts (not a neighbour in the region)."""
-        box = tuple(int(round(v)) for v in predicted)
-        for search in (self.detector.around, self.detector.near):
-            found = sorted((centre_distance(predicted, np.array(d.box, float)), i, d)
-                           for i, d in enumerate(search(grey, box)))
-            if found and found[0][0] <= REFIND_DISTANCE:
-                return [found[0][2]]
-        return []
+        if not self.settings.skip_still:
+            return self.detector(grey, min_face=low, max_face=high)
+        regions = self.changes.regions(grey, bands if band is None else band, [_grown(b) for b in refound])
+        if regions is None:
+            return self.detector(grey, min_face=low, max_face=high)
+        regions += [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in missing
+                    if low is None or low / BOX_SLACK <= max(w, h) <= (high or np.inf) * BOX_SLACK]
+        return [d for region in regions for d in self.detector(grey, min_face=low, max_face=high, region=region)]
 
     def _coasting(self, seen: list[Track]) -> list[Track]:
         """Tracks missed in this frame and at most `coast` frames before, seen in two frames or more."""
@@ -164,3 +168,22 @@ class FacePipeline:
         confidence = float(smoothed[top])
         label = self.model.classes[top] if confidence >= self.settings.threshold else UNCERTAIN
         return FaceResult(track.track_id, track.int_box, track.score, smoothed, label, confidence, coasted)
+
+
+def _whole(box: np.ndarray) -> tuple[int, int, int, int]:
+    """A float (x, y, w, h) box rounded to whole pixels."""
+    return tuple(int(round(v)) for v in box)
+
+
+def _closest(found: list[Detection], predicted: np.ndarray) -> list[Detection]:
+    """The detection centred nearest a tracked face's predicted box, if within REFIND_DISTANCE face widths of it
+    (not a neighbour in the searched region); else none."""
+    near = sorted((centre_distance(predicted, np.array(d.box, float)), i, d) for i, d in enumerate(found))
+    return [near[0][2]] if near and near[0][0] <= REFIND_DISTANCE else []
+
+
+def _grown(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A re-found face's (x, y, w, h) as a region (x0, y0, x1, y1) grown by REGROW of its size each side: what
+    its own motion changed around it."""
+    x, y, w, h = box
+    return int(x - REGROW * w), int(y - REGROW * h), int(x + w + REGROW * w) + 1, int(y + h + REGROW * h) + 1

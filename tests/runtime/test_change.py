@@ -50,3 +50,15 @@ def test_what_it_keeps_of_a_frame_is_one_mean_per_16_px_block():
 def test_union_holds_every_non_empty_region():
     assert union([(0, 0, 0, 0), (10, 20, 30, 40), (5, 30, 12, 50)]) == (5, 20, 30, 50)
     assert union([(0, 0, 0, 0)]) == (0, 0, 0, 0) and union([]) == (0, 0, 0, 0)
+
+
+def test_changes_far_apart_are_separate_regions_and_a_found_face_is_left_out():
+    changes = ChangeRegions()
+    frame = np.full((240, 320), 100, np.uint8)
+    changes.region(frame, 0)
+    frame[16:48, 16:48] = 200  # two patches far apart: two regions, not one box over the frame's middle
+    frame[176:208, 256:288] = 200
+    assert changes.regions(frame.copy(), 0) == [(16, 16, 48, 48), (256, 176, 288, 208)]
+    frame[16:48, 16:48] = 50
+    frame[176:208, 256:288] = 50
+    assert changes.regions(frame, 0, exclude=[(0, 0, 64, 64)]) == [(256, 176, 288, 208)]  # a face found there

@@ -149,7 +149,7 @@ def test_size_bands_cover_every_size_once_each_a_pyramid_level_above_the_last():
     assert size_band(20.0, 0, 1) == (20.0, None)
 
 
-def test_each_frame_scans_one_size_band_and_re_finds_tracked_faces_the_band_misses():
+def test_each_frame_scans_one_size_band_and_re_finds_each_tracked_face_first():
     detector = CountingDetector()
     settings = StreamSettings(detect_every=4, skip_still=False)
     pipeline = FacePipeline(ScriptedModel([_onehot(3)] * 20), detector, settings)
@@ -158,8 +158,9 @@ def test_each_frame_scans_one_size_band_and_re_finds_tracked_faces_the_band_miss
     assert detector.all_size_scans() == [0]  # no track yet: every size at once
     smallest = detector.smallest_face((240, 320))
     assert all(detector.band_scans(i) == [size_band(smallest, i % 4, 4)] for i in range(1, 10))
-    # the 60 px face lies in the last band (56.6 px and up): only the other frames search its region
-    assert [detector.region_searches(i) for i in range(1, 10)] == [0 if i % 4 == 3 else 1 for i in range(1, 10)]
+    # the tracked face is re-found around its box in every frame, before the band scan (which then need not
+    # look there), whichever band holds its size
+    assert [detector.region_searches(i) for i in range(1, 10)] == [1] * 9
     assert all(len(t) == 1 and t[0][0] == 1 for t in tracked)
     assert all(abs(t[0][1][0] - (40 + 5 * i)) <= 2 for i, t in enumerate(tracked))  # re-detected, not coasted
 
@@ -209,11 +210,10 @@ def test_band_scans_skip_a_still_frame_but_every_10th_scan_of_a_band_takes_the_w
     detector = CountingDetector()
     seen = _still_scene(detector, [[("red", (40, 60, 100, 100))]] * 40)
     assert all(len(s) == 1 for s in seen)
-    # band j scans in the frames j mod 3 from frame 1 on; bands 0 and 1 (faces of 20-40 px) scan the whole frame
-    # at their 1st and 11th scans and nothing between; band 2 holds the tracked 100 px face's size, so it
-    # looks around that face every time (SquareDetector, with no largest size to bound a cut, takes the frame)
-    assert [i for i in range(1, 40) if i % 3 != 2 and _band_calls(detector, i)] == [1, 3, 31, 33]
-    assert all(len(_band_calls(detector, i)) == 1 for i in range(2, 40, 3))
+    # band j scans in the frames j mod 3 from frame 1 on, the whole frame at its 1st and 11th scans and nothing
+    # between: the tracked 100 px face, in band 2's sizes, is re-found around its box first, so no band scan
+    # need look at it
+    assert [i for i in range(1, 40) if _band_calls(detector, i)] == [1, 2, 3, 31, 32, 33]
     assert all(shape == (240, 320) for i in range(1, 40) for shape, _ in _band_calls(detector, i))
 
 
