@@ -24,11 +24,6 @@ class ChangeRegions:
         self._seen: dict[int, np.ndarray] = {}
         self._scans: dict[int, int] = {}
 
-    def region(self, grey: np.ndarray, band: int, exclude: list[Region] = ()) -> Region | None:
-        """One (x0, y0, x1, y1) around all `regions` (empty when none changed), or None for the whole frame."""
-        found = self.regions(grey, band, exclude)
-        return None if found is None else union(found)
-
     def regions(self, grey: np.ndarray, band: int, exclude: list[Region] = ()) -> list[Region] | None:
         """(x0, y0, x1, y1) around each group of blocks of `grey` changed since the last scan of kind `band`
         (blocks a block apart are one group), or None for the whole frame; blocks inside an `exclude` region
@@ -65,11 +60,3 @@ def _groups(moved: np.ndarray) -> list[tuple[int, int, int, int]]:
         rows, cols = np.nonzero(moved & (labels == label))
         groups.append((rows.min(), rows.max() + 1, cols.min(), cols.max() + 1))
     return groups
-
-
-def union(regions: list[Region]) -> Region:
-    """The smallest region that holds every non-empty one of `regions` ((0, 0, 0, 0) if there is none)."""
-    full = [r for r in regions if r[2] > r[0] and r[3] > r[1]]
-    if not full:
-        return 0, 0, 0, 0
-    return min(r[0] for r in full), min(r[1] for r in full), max(r[2] for r in full), max(r[3] for r in full)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from aegis.runtime.change import ChangeRegions, union
+from aegis.runtime.change import ChangeRegions
 
 
 def _scene(rng: np.random.Generator, noise: float = 0.0) -> np.ndarray:
@@ -12,50 +12,45 @@ def _scene(rng: np.random.Generator, noise: float = 0.0) -> np.ndarray:
 def test_sensor_noise_is_no_change_and_a_changed_patch_is_its_blocks():
     rng = np.random.default_rng(0)
     changes = ChangeRegions()
-    assert changes.region(_scene(rng, 3), 0) is None  # a band's first scan takes the whole frame
-    assert changes.region(_scene(rng, 3), 0) == (0, 0, 0, 0)  # fresh noise of 3 grey levels: nothing
+    assert changes.regions(_scene(rng, 3), 0) is None  # a band's first scan takes the whole frame
+    assert changes.regions(_scene(rng, 3), 0) == []  # fresh noise of 3 grey levels: nothing
     frame = _scene(rng, 3)
     frame[100:130, 200:230] = 255
-    assert changes.region(frame, 0) == (192, 96, 240, 144)  # the 16 px blocks the patch touches
-    assert changes.region(frame, 0) == (0, 0, 0, 0)  # seen now: the same frame again has no change
-    assert changes.region(frame, 1) is None  # each band keeps its own reference
+    assert changes.regions(frame, 0) == [(192, 96, 240, 144)]  # the 16 px blocks the patch touches
+    assert changes.regions(frame, 0) == []  # seen now: the same frame again has no change
+    assert changes.regions(frame, 1) is None  # each band keeps its own reference
 
 
 def test_a_slow_drift_adds_up_until_the_band_scans_it():
     changes = ChangeRegions()
     frame = np.full((240, 320), 100, np.uint8)
-    changes.region(frame, 0)
+    changes.regions(frame, 0)
     regions = []
     for level in (103, 106):  # each step under the change level, the sum over it
         frame[32:80, 32:80] = level
-        regions.append(changes.region(frame, 0))
-    assert regions == [(0, 0, 0, 0), (32, 32, 80, 80)]
+        regions.append(changes.regions(frame, 0))
+    assert regions == [[], [(32, 32, 80, 80)]]
 
 
 def test_a_change_over_most_of_the_frame_or_a_new_frame_size_scans_the_whole_frame():
     changes = ChangeRegions()
-    changes.region(np.full((240, 320), 100, np.uint8), 0)
-    assert changes.region(np.full((240, 320), 120, np.uint8), 0) is None  # the light changed
-    assert changes.region(np.full((240, 320), 120, np.uint8), 0) == (0, 0, 0, 0)
-    assert changes.region(np.full((120, 160), 120, np.uint8), 0) is None
+    changes.regions(np.full((240, 320), 100, np.uint8), 0)
+    assert changes.regions(np.full((240, 320), 120, np.uint8), 0) is None  # the light changed
+    assert changes.regions(np.full((240, 320), 120, np.uint8), 0) == []
+    assert changes.regions(np.full((120, 160), 120, np.uint8), 0) is None
 
 
 def test_what_it_keeps_of_a_frame_is_one_mean_per_16_px_block():
     changes = ChangeRegions()
     for band in range(3):
-        changes.region(np.zeros((480, 640), np.uint8), band)
+        changes.regions(np.zeros((480, 640), np.uint8), band)
     assert [m.shape for m in changes._seen.values()] == [(30, 40)] * 3
-
-
-def test_union_holds_every_non_empty_region():
-    assert union([(0, 0, 0, 0), (10, 20, 30, 40), (5, 30, 12, 50)]) == (5, 20, 30, 50)
-    assert union([(0, 0, 0, 0)]) == (0, 0, 0, 0) and union([]) == (0, 0, 0, 0)
 
 
 def test_changes_far_apart_are_separate_regions_and_a_found_face_is_left_out():
     changes = ChangeRegions()
     frame = np.full((240, 320), 100, np.uint8)
-    changes.region(frame, 0)
+    changes.regions(frame, 0)
     frame[16:48, 16:48] = 200  # two patches far apart: two regions, not one box over the frame's middle
     frame[176:208, 256:288] = 200
     assert changes.regions(frame.copy(), 0) == [(16, 16, 48, 48), (256, 176, 288, 208)]
