@@ -18,7 +18,7 @@ class ImageError(SourceError):
     """Bytes that are not an image this project decodes: empty, over the size limit, or undecodable."""
 
 
-def jpeg_size(data: bytes) -> tuple[int, int] | None:
+def jpeg_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) from a JPEG's frame header, or None when no frame header comes before the scan."""
     i = 2
     while i + 4 <= len(data):
@@ -41,7 +41,7 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _tiff_size(data: bytes) -> tuple[int, int] | None:
+def _tiff_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) from the first IFD of a TIFF."""
     order = "<" if data[:2] == b"II" else ">"
     try:
@@ -58,7 +58,7 @@ def _tiff_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
-def _webp_size(data: bytes) -> tuple[int, int] | None:
+def _webp_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) from a WebP's VP8, VP8L or VP8X chunk."""
     chunk = data[12:16]
     if chunk == b"VP8X" and len(data) >= 30:
@@ -72,7 +72,7 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def declared_size(data: bytes) -> tuple[int, int] | None:
+def declared_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) that an image's header declares (JPEG, PNG, GIF, BMP, TIFF, WebP); None if not read."""
     if data[:3] == b"\xff\xd8\xff":
         return jpeg_size(data)
@@ -105,7 +105,7 @@ def decode_image(data: bytes | np.ndarray, flags: int = cv2.IMREAD_COLOR, max_si
     buffer = np.frombuffer(data, np.uint8) if isinstance(data, bytes) else data
     if not buffer.size:
         raise ImageError("empty file")
-    size = declared_size(buffer.tobytes())
+    size = declared_size(memoryview(buffer))  # the header read in place, no copy
     if size is not None:
         check_size(*size, "image", max_side)
     try:
