@@ -34,9 +34,9 @@ class SquareDetector:
         self.min_area = min_area
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 region: Region | None = None) -> list[Detection]:
-        if region is not None:
-            return in_region_only(self, grey, region, min_face, max_face)
+                 regions: list[Region] | None = None) -> list[Detection]:
+        if regions is not None:
+            return in_region_only(self, grey, regions, min_face, max_face)
         found = []
         for colour in COLOURS:
             mask = (np.abs(grey.astype(int) - grey_level(colour)) <= 3).astype(np.uint8)

@@ -43,7 +43,7 @@ class Detector(Protocol):
     def prepare(self, grey: np.ndarray) -> np.ndarray: ...
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 region: Region | None = None) -> list[Detection]: ...
+                 regions: list[Region] | None = None) -> list[Detection]: ...
 
     def around(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 
@@ -94,9 +94,9 @@ class HaarDetector:
         return grey
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 region: Region | None = None) -> list[Detection]:
-        if region is not None:
-            return in_region_only(self, grey, region, min_face, max_face)
+                 regions: list[Region] | None = None) -> list[Detection]:
+        if regions is not None:
+            return in_region_only(self, grey, regions, min_face, max_face)
         smallest = min_face or self.settings.face_px
         if smallest:  # scan at the scale where the smallest face wanted fills the cascade's window
             scale = min(2.0, CASCADE_WINDOW / smallest)
@@ -200,15 +200,17 @@ def detect_in_region(detector: Detector, grey: np.ndarray, box: Box) -> list[Det
     return [rescaled(d, 1 / scale, x0, y0) for d in detector(region, min_face=low, max_face=high)]
 
 
-def in_region_only(detector: Detector, grey: np.ndarray, region: Region, min_face: float | None = None,
+def in_region_only(detector: Detector, grey: np.ndarray, regions: list[Region], min_face: float | None = None,
                    max_face: float | None = None) -> list[Detection]:
-    """A detector's faces that overlap a region: the region grown by BOX_SLACK times `max_face` (None: the whole
-    frame), cut out and searched on its own; boxes in frame pixels."""
+    """A detector's faces that overlap any of the regions: each grown by BOX_SLACK times `max_face` (None: the
+    whole frame), cut out and searched on its own; boxes in frame pixels, overlaps suppressed."""
     if max_face is None:
-        return detector(grey, min_face, max_face)
-    grow, (x0, y0, x1, y1) = BOX_SLACK * max_face, region
-    x0, y0, x1, y1 = max(int(x0 - grow), 0), max(int(y0 - grow), 0), int(x1 + grow), int(y1 + grow)
-    return [rescaled(d, 1.0, x0, y0) for d in detector(grey[y0:y1, x0:x1], min_face, max_face)]
+        return detector(grey, min_face, max_face) if regions else []
+    found, grow = [], BOX_SLACK * max_face
+    for x0, y0, x1, y1 in regions:
+        x0, y0, x1, y1 = max(int(x0 - grow), 0), max(int(y0 - grow), 0), int(x1 + grow), int(y1 + grow)
+        found += [rescaled(d, 1.0, x0, y0) for d in detector(grey[y0:y1, x0:x1], min_face, max_face)]
+    return suppress_overlaps(found)
 
 
 def rescaled(det: Detection, factor: float, dx: float = 0.0, dy: float = 0.0) -> Detection:

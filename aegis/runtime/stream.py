@@ -146,7 +146,7 @@ class FacePipeline:
             return self.detector(grey, min_face=low, max_face=high)
         regions += [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in missing
                     if low is None or low / BOX_SLACK <= max(w, h) <= (high or np.inf) * BOX_SLACK]
-        return [d for region in regions for d in self.detector(grey, min_face=low, max_face=high, region=region)]
+        return self.detector(grey, min_face=low, max_face=high, regions=regions)
 
     def _coasting(self, seen: list[Track]) -> list[Track]:
         """Tracks missed in this frame and at most `coast` frames before, seen in two frames or more."""

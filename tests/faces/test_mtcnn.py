@@ -120,5 +120,5 @@ def test_a_region_scan_finds_the_faces_that_overlap_it_as_a_whole_scan_does():
         whole = detector(frame, min_face=60)
         assert len(whole) == 1, path
         x, y, w, h = whole[0].box
-        assert detector(frame, min_face=60, region=(x + w // 2, y + h // 2, x + w // 2 + 8, y + h // 2 + 8)) == whole
-        assert detector(frame, min_face=60, region=(0, 0, 100, 100)) == [], path  # 300 px from the face
+        assert detector(frame, min_face=60, regions=[(x + w // 2, y + h // 2, x + w // 2 + 8, y + h // 2 + 8)]) == whole
+        assert detector(frame, min_face=60, regions=[(0, 0, 100, 100)]) == [], path  # 300 px from the face
