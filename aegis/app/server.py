@@ -22,7 +22,7 @@ from websockets.http11 import Request, Response
 
 from aegis.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
-from aegis.app.session import MAX_FRAME_BYTES, FrameError, LiveSession
+from aegis.app.session import MAX_FRAME_BYTES, MAX_FRAME_SIDE, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.detect import Detector, HaarDetector
 from aegis.labels import CLASSES
@@ -148,9 +148,7 @@ class LiveServer:
                 except Exception as exc:  # noqa: BLE001 - one bad frame must not stop the answers to the next
                     log.warning("frame %d could not be processed: %s: %s", index, type(exc).__name__, exc)
                     reply = {"frame": index, "error": f"the frame could not be processed ({type(exc).__name__})"}
-                try:
-                    await connection.send(json.dumps(reply))
-                except ConnectionClosed:  # the page went away while its frame was processed
+                if not await _send(connection, reply):  # the page went away while its frame was processed
                     return
 
         worker = asyncio.create_task(work())
@@ -170,13 +168,12 @@ class LiveServer:
                         reply = {"settings": session.apply_settings(message)}
                     except FrameError as exc:
                         reply = {"error": str(exc)}
-                    try:
-                        await connection.send(json.dumps(reply))
-                    except ConnectionClosed:
+                    if not await _send(connection, reply):
                         return
                     continue
-                if latest:  # a stale frame still waiting is dropped, and the page told so
-                    await connection.send(json.dumps({"frame": latest[0][0], "dropped": "a newer frame came first"}))
+                dropped = {"frame": latest[0][0], "dropped": "a newer frame came first"} if latest else None
+                if dropped and not await _send(connection, dropped):  # a stale frame waiting is dropped, and said so
+                    return
                 latest[:] = [(session.received, message)]
                 session.received += 1
                 ready.set()
@@ -205,6 +202,9 @@ class LiveServer:
                     log.warning("camera %s stopped", self.camera)
                     await connection.send(json.dumps({"error": f"camera {self.camera} stopped"}))
                     return
+                if max(frame.shape[:2]) > MAX_FRAME_SIDE:  # a large video file as the camera: shown at the limit
+                    scale = MAX_FRAME_SIDE / max(frame.shape[:2])
+                    frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                 payload = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
                 reply = await asyncio.to_thread(session.process, payload, session.received)
                 session.received += 1
@@ -218,6 +218,15 @@ class LiveServer:
         """The websockets server (use as `async with`); over 4x the frame limit the socket itself refuses."""
         return serve(self.handler, host, port, process_request=self.process_request, ssl=tls,
                      max_size=4 * MAX_FRAME_BYTES, compression=None, logger=ws_log)
+
+
+async def _send(connection: ServerConnection, message: dict) -> bool:
+    """Send a JSON message; False when the connection has closed meanwhile (nothing to answer any more)."""
+    try:
+        await connection.send(json.dumps(message))
+    except ConnectionClosed:
+        return False
+    return True
 
 
 def _response(status: HTTPStatus, body: bytes, kind: str) -> Response:
