@@ -239,3 +239,21 @@ def test_the_page_names_a_favicon_that_is_served(synthetic_server):
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
     icon = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page).group(1)
     assert urllib.request.urlopen(f"http://127.0.0.1:{port}{icon}", timeout=5).status == 200
+
+
+def test_a_video_file_wider_than_the_frame_limit_is_shown_scaled_down(tiny_model, tmp_path):
+    from synthetic import write_video
+
+    wide = [np.full((120, 2400, 3), 20, np.uint8) for _ in range(3)]
+    for frame in wide:
+        frame[30:90, 1000:1060] = draw_frame([("red", (0, 0, 60, 60))], size=(60, 60))
+    server = LiveServer(Analyzer(model=tiny_model, smoothing=0.0), detector_factory=SquareDetector,
+                        camera=str(write_video(tmp_path / "wide.mp4", wide, fps=30)))
+    port, stop = start_server(server)
+    try:
+        with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            image = cv2.imdecode(np.frombuffer(ws.recv(timeout=10), np.uint8), cv2.IMREAD_COLOR)
+            reply = json.loads(ws.recv(timeout=10))
+        assert image.shape[1] == 1920 and "error" not in reply and len(reply["faces"]) == 1
+    finally:
+        stop()
