@@ -34,7 +34,7 @@ class SquareDetector:
         self.min_area = min_area
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 regions: list[Region] | None = None) -> list[Detection]:
+                 regions: list[Region] | None = None, known: list = ()) -> list[Detection]:
         if regions is not None:
             return in_region_only(self, grey, regions, min_face, max_face)
         found = []

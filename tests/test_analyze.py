@@ -76,11 +76,11 @@ def test_interrupted_file_run_leaves_no_outputs(tmp_path, tiny_model):
     class Interrupting(SquareDetector):
         calls = 0
 
-        def __call__(self, grey, min_face=None, max_face=None, regions=None):
+        def __call__(self, grey, min_face=None, max_face=None, regions=None, known=()):
             self.calls += 1
             if self.calls == 5:
                 raise KeyboardInterrupt
-            return super().__call__(grey, min_face, max_face, regions)
+            return super().__call__(grey, min_face, max_face, regions, known)
 
     with pytest.raises(KeyboardInterrupt):
         Analyzer(model=tiny_model, detector=Interrupting()).save(_clip(tmp_path), tmp_path / "o", show_progress=False)

@@ -38,12 +38,13 @@ class Detector(Protocol):
     """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given; those
     that overlap `region`, where given), re-finds a tracked face cheaply `around` its predicted box, and looks
     again, more thoroughly, `near` a box where that failed (tilted heads). Every call takes the frame as the
-    detector's `prepare` made it, once per frame."""
+    detector's `prepare` made it, once per frame; `known` are faces already found in it, which a detector may
+    leave out early (MTCNN drops their candidates before R-Net)."""
 
     def prepare(self, grey: np.ndarray) -> np.ndarray: ...
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 regions: list[Region] | None = None) -> list[Detection]: ...
+                 regions: list[Region] | None = None, known: list[Box] = ()) -> list[Detection]: ...
 
     def around(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 
@@ -94,7 +95,7 @@ class HaarDetector:
         return grey
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 regions: list[Region] | None = None) -> list[Detection]:
+                 regions: list[Region] | None = None, known: list[Box] = ()) -> list[Detection]:
         if regions is not None:
             return in_region_only(self, grey, regions, min_face, max_face)
         smallest = min_face or self.settings.face_px

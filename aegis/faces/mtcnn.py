@@ -98,10 +98,10 @@ class MtcnnDetector:
         return [rescaled(d, 1 / scale, x0, y0) for d in self(region, max(low, CELL), high)][:1]
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 regions: list[Region] | None = None) -> list[Detection]:
+                 regions: list[Region] | None = None, known: list[Box] = ()) -> list[Detection]:
         """All faces of `min_face` (None: the settings' smallest) to about `max_face` pixels (None: any larger)
         in a grey image, best first; with `regions`, those that overlap any of them (P-Net on `_level_part`s of
-        one pyramid).
+        one pyramid). Candidates centred inside a `known` face (found already) are dropped before R-Net.
 
         A larger face that P-Net's last level glimpses in part is dropped once O-Net has framed it (boxes over
         BOX_SLACK times `max_face`): a size band keeps to its sizes.
@@ -109,6 +109,8 @@ class MtcnnDetector:
         if regions is not None and not regions:
             return []
         boxes = self._propose(grey, min_face or self.settings.min_face, max_face, regions)
+        if len(boxes) and known:
+            boxes = boxes[~_centred_in(boxes, known)]
         if len(boxes):
             boxes = self._refine(grey, boxes)
         if not len(boxes):
@@ -147,7 +149,8 @@ class MtcnnDetector:
             small = cv2.resize(small, (math.ceil(w * scale), math.ceil(h * scale)),
                                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
             level = []
-            for part, left, top in ([_level_part(small, r, scale) for r in regions] if regions else [(small, 0, 0)]):
+            parts = [_level_part(small, r, scale) for r in _merged(regions, scale)] if regions else [(small, 0, 0)]
+            for part, left, top in parts:
                 if min(part.shape) >= CELL:
                     reg, prob = self._run(0, part[None])
                     score, reg = prob[0, :, :, 1].T, reg[0].transpose(1, 0, 2)  # back to (rows, cols)
@@ -220,6 +223,36 @@ def _level_part(level: np.ndarray, region: Region, scale: float) -> tuple[np.nda
     right, bottom = min(math.ceil(x1 * scale + grow), w), min(math.ceil(y1 * scale + grow), h)
     right, bottom = min(right + (right - left) % 2, w), min(bottom + (bottom - top) % 2, h)
     return level[top:bottom, left:right], left, top
+
+
+def _merged(regions: list[Region], scale: float) -> list[Region]:
+    """The regions, those whose parts of a level at `scale` would overlap joined into one: one P-Net run
+    instead of several over the same level pixels (on small levels most parts overlap)."""
+    grow = 2 * BOX_SLACK * CELL / scale  # two parts' margins, in frame pixels
+    merged = list(regions)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(merged):
+            for j in range(i + 1, len(merged)):
+                b = merged[j]
+                if a[0] - grow < b[2] and b[0] - grow < a[2] and a[1] - grow < b[3] and b[1] - grow < a[3]:
+                    merged[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del merged[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return merged
+
+
+def _centred_in(boxes: np.ndarray, faces: list[Box]) -> np.ndarray:
+    """Which (x1, y1, x2, y2, ...) boxes have their centre inside one of the (x, y, w, h) faces."""
+    cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    inside = np.zeros(len(boxes), bool)
+    for x, y, w, h in faces:
+        inside |= (cx >= x) & (cx <= x + w) & (cy >= y) & (cy <= y + h)
+    return inside
 
 
 def _regress(boxes: np.ndarray, reg: np.ndarray, plus_one: bool = True) -> np.ndarray:

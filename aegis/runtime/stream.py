@@ -140,13 +140,13 @@ class FacePipeline:
         low, high = (None, None) if band is None or bands == 1 else size_band(
             self.detector.smallest_face(grey.shape), band, bands)
         if not self.settings.skip_still:
-            return self.detector(grey, min_face=low, max_face=high)
+            return self.detector(grey, min_face=low, max_face=high, known=refound)
         regions = self.changes.regions(grey, bands if band is None else band, [_grown(b) for b in refound])
         if regions is None:
-            return self.detector(grey, min_face=low, max_face=high)
+            return self.detector(grey, min_face=low, max_face=high, known=refound)
         regions += [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in missing
                     if low is None or low / BOX_SLACK <= max(w, h) <= (high or np.inf) * BOX_SLACK]
-        return self.detector(grey, min_face=low, max_face=high, regions=regions)
+        return self.detector(grey, min_face=low, max_face=high, regions=regions, known=refound)
 
     def _coasting(self, seen: list[Track]) -> list[Track]:
         """Tracks missed in this frame and at most `coast` frames before, seen in two frames or more."""

@@ -122,3 +122,22 @@ def test_a_region_scan_finds_the_faces_that_overlap_it_as_a_whole_scan_does():
         x, y, w, h = whole[0].box
         assert detector(frame, min_face=60, regions=[(x + w // 2, y + h // 2, x + w // 2 + 8, y + h // 2 + 8)]) == whole
         assert detector(frame, min_face=60, regions=[(0, 0, 100, 100)]) == [], path  # 300 px from the face
+
+
+def test_a_face_already_known_is_left_out_and_the_others_are_still_found():
+    root = shared_data("ckplus48")
+    path = sorted(root.glob("*/*.png"))[0]
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    frame = np.hstack([as_frame(grey, 2, side=480)[0], as_frame(grey, 2, side=480)[0]])  # the face twice
+    detector = make_detector("mtcnn")
+    both = sorted(detector(frame, min_face=60), key=lambda d: d.box[0])
+    assert len(both) == 2
+    assert detector(frame, min_face=60, known=[both[0].box]) == [both[1]]
+
+
+def test_level_parts_that_would_overlap_are_scanned_as_one():
+    from aegis.faces.mtcnn import _merged
+
+    near, far = [(100, 100, 140, 140), (170, 100, 210, 140)], [(0, 0, 40, 40), (1500, 900, 1540, 940)]
+    assert _merged(near, 1.0) == [(100, 100, 210, 140)]  # 30 px apart: their parts, 18 px margins each, meet
+    assert _merged(far, 1.0) == far and len(_merged(far, 0.01)) == 1  # on a small level everything meets

@@ -114,10 +114,10 @@ class CountingDetector(SquareDetector):
         self.frames.append([])
 
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
-                 regions: list | None = None) -> list:
+                 regions: list | None = None, known: list = ()) -> list:
         if regions is None:  # each cut region calls again with its cut-out image
             self.frames[-1].append((grey.shape, min_face, max_face))
-        return super().__call__(grey, min_face, max_face, regions)
+        return super().__call__(grey, min_face, max_face, regions, known)
 
     def all_size_scans(self) -> list[int]:
         """The frames in which the whole (240x320) frame was scanned for faces of every size."""
