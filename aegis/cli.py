@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "rest is the image's own label)")
     p.add_argument("--label-smoothing", type=float, help="mix each target with the uniform distribution (default 0)")
     p.add_argument("--erase", type=float, help="random-erasing probability per window (default 0)")
+    p.add_argument("--conditions", type=float, metavar="P",
+                   help="chance that a window is seen under one webcam or film condition: low light, low contrast, "
+                        "motion or defocus blur, JPEG, a 24-32 px face, a hand, glasses or a turned head (default 0)")
     p.add_argument("--mixup", type=float, metavar="ALPHA", help="mixup Beta(alpha, alpha) (default 0: off)")
     p.add_argument("--holdout", type=float, nargs=2, metavar=("VAL", "TEST"),
                    help="val and test shares of the subjects without --val (default 0.1 0.2)")

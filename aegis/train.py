@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aegis.conditions import degrade
 from aegis.data.store import WindowStore, load_store
 from aegis.data.votes import load_votes
 from aegis.errors import AegisError
@@ -36,7 +37,9 @@ class TrainConfig:
     windows whose image (the store's `video` column, a file stem) has emotion votes train toward
     `vote_weight` x the vote shares + (1 - vote_weight) x their own label (the FER+ paper's cross-entropy
     mode at 1.0); the others toward their label alone. `label_smoothing` mixes
-    every target with the uniform distribution. `erase` is the chance of random erasing per window and
+    every target with the uniform distribution. `conditions` is the chance that a window is seen under one
+    webcam or film condition (`aegis.conditions`: low light, low contrast, blur, JPEG, a small face, a hand,
+    glasses or a turned head). `erase` is the chance of random erasing per window and
     `mixup` the Beta(alpha, alpha) parameter of mixup (0: off). `holdout` is the (val, test) share of
     subjects when no --val store is given. `init` starts the network from another run's weights (its folder
     or a checkpoint): every tensor whose name and shape match is copied, the rest (e.g. the classifier of a
@@ -61,6 +64,7 @@ class TrainConfig:
     vote_weight: float = 1.0
     label_smoothing: float = 0.0
     erase: float = 0.0
+    conditions: float = 0.0
     mixup: float = 0.0
     holdout: tuple[float, float] = (0.1, 0.2)
     folds: int = 0
@@ -73,8 +77,9 @@ class TrainConfig:
         if self.epochs < 1 or self.batch < 1:
             raise AegisError(f"epochs and batch must be >= 1, got {self.epochs} and {self.batch}")
         if not (0 <= self.vote_weight <= 1 and 0 <= self.label_smoothing < 1 and 0 <= self.erase <= 1
-                and self.mixup >= 0):
-            raise AegisError("need 0 <= vote_weight <= 1, 0 <= label_smoothing < 1, 0 <= erase <= 1 and mixup >= 0")
+                and 0 <= self.conditions <= 1 and self.mixup >= 0):
+            raise AegisError("need 0 <= vote_weight <= 1, 0 <= label_smoothing < 1, 0 <= erase <= 1, "
+                             "0 <= conditions <= 1 and mixup >= 0")
         if len(self.holdout) != 2 or min(self.holdout) < 0 or sum(self.holdout) >= 1:
             raise AegisError(f"holdout takes a val and a test share that sum to under 1, got {self.holdout}")
         try:
@@ -245,7 +250,7 @@ def train(cfg: TrainConfig, resume: bool = False, device: str = "auto") -> dict:
         order = _epoch_order(train_idx, labels, cfg.balance, generator)
         train_loss, train_acc = train_epoch(model, optimizer, store.windows, targets, order, info, generator,
                                             cfg.batch, cfg.erase, cfg.mixup, cfg.label_smoothing,
-                                            desc=f"epoch {epoch + 1}/{cfg.epochs}")
+                                            desc=f"epoch {epoch + 1}/{cfg.epochs}", conditions=cfg.conditions)
         val_loss, val_acc = evaluate_windows(model, val_store.windows, val_labels, val_idx, info)
         seconds = time.perf_counter() - start
         with log_path.open("a") as f:
@@ -379,7 +384,8 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
 
 def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, targets: np.ndarray,
                 order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64, erase: float = 0.0,
-                mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train") -> tuple[float, float]:
+                mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train",
+                conditions: float = 0.0) -> tuple[float, float]:
     """One pass over `order` with augmentation toward (N, C) soft targets; returns mean loss and top-1 accuracy."""
     model.train()
     device = next(model.parameters()).device
@@ -387,6 +393,8 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.
     for i in progress(range(0, len(order), batch), desc=desc):
         sel = np.sort(order[i:i + batch])
         x = augment(_batch(windows, sel, info.frames, device), generator)
+        if conditions > 0:
+            x = degrade(x, conditions, generator)
         if erase > 0:
             x = random_erase(x, erase, generator)
         target = torch.from_numpy(targets[sel]).to(device)

@@ -1,4 +1,5 @@
 import csv
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -198,11 +199,13 @@ def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
     np.testing.assert_array_equal(targets[1], np.eye(7)[labels[1]])  # no emotion votes: its own label
     cfg = TrainConfig(model="minixception-2d", data=str(tmp_path / "store"), out=str(tmp_path / "run"), epochs=1,
                       batch=8, threads=1, votes=str(votes), erase=0.5, mixup=0.2, label_smoothing=0.1,
-                      holdout=(0.2, 0.0))
+                      holdout=(0.2, 0.0), conditions=0.5)
     result = train(cfg)
     assert result["test"] == 0 and result["val"] > 0 and result["train"] + result["val"] == 14
     with pytest.raises(AegisError, match="no row matches"):
         soft_targets(data, labels, CLASSES, str(_votes_for(tmp_path, "elsewhere")), 1.0)
+    with pytest.raises(AegisError, match="conditions"):
+        replace(cfg, conditions=1.5)
     with pytest.raises(AegisError, match="holdout"):
         TrainConfig(model="minixception-2d", data="d", out="o", holdout=(0.5, 0.5))
 
