@@ -18,7 +18,11 @@ class ImageError(SourceError):
     """Bytes that are not an image this project decodes: empty, over the size limit, or undecodable."""
 
 
-def jpeg_size(data: bytes | memoryview) -> tuple[int, int] | None:
+class ImageTooLarge(ImageError):
+    """An image or frame whose size is over the limit."""
+
+
+def _jpeg_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) from a JPEG's frame header, or None when no frame header comes before the scan."""
     i = 2
     while i + 4 <= len(data):
@@ -75,7 +79,7 @@ def _webp_size(data: bytes | memoryview) -> tuple[int, int] | None:
 def declared_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """(width, height) that an image's header declares (JPEG, PNG, GIF, BMP, TIFF, WebP); None if not read."""
     if data[:3] == b"\xff\xd8\xff":
-        return jpeg_size(data)
+        return _jpeg_size(data)
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         return struct.unpack(">II", data[16:24])
     if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
@@ -91,13 +95,15 @@ def declared_size(data: bytes | memoryview) -> tuple[int, int] | None:
 
 
 def check_size(width: int, height: int, what: str, max_side: int = MAX_SIDE) -> None:
-    """ImageError when a declared size is over the limit."""
+    """ImageTooLarge when a declared size is over the limit."""
     if max(width, height) > max_side:
-        raise ImageError(f"{what} of {width}x{height} is over the {max_side}-pixel limit")
+        raise ImageTooLarge(f"{what} of {width}x{height} is over the {max_side}-pixel limit")
 
 
-def decode_image(data: bytes | np.ndarray, flags: int = cv2.IMREAD_COLOR, max_side: int = MAX_SIDE) -> np.ndarray:
-    """An image decoded by OpenCV once its header's size is within `max_side`; ImageError otherwise.
+def decode_image(data: bytes | np.ndarray, flags: int = cv2.IMREAD_COLOR, max_side: int = MAX_SIDE,
+                 what: str = "image") -> np.ndarray:
+    """An image decoded by OpenCV once its header's size is within `max_side`; ImageError otherwise (named
+    `what` in the message of ImageTooLarge).
 
     A header this module cannot read must still be decoded to learn its size; OpenCV's own pixel limit
     (OPENCV_IO_MAX_IMAGE_PIXELS, set in aegis/__init__.py) bounds what that allocates.
@@ -107,12 +113,12 @@ def decode_image(data: bytes | np.ndarray, flags: int = cv2.IMREAD_COLOR, max_si
         raise ImageError("empty file")
     size = declared_size(memoryview(buffer))  # the header read in place, no copy
     if size is not None:
-        check_size(*size, "image", max_side)
+        check_size(*size, what, max_side)
     try:
         image = cv2.imdecode(buffer, flags)
     except cv2.error as exc:
         raise ImageError(f"not decodable: {str(exc).strip().splitlines()[-1]}") from exc
     if image is None:
         raise ImageError("not a readable image")
-    check_size(image.shape[1], image.shape[0], "image", max_side)
+    check_size(image.shape[1], image.shape[0], what, max_side)
     return image

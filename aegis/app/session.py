@@ -11,7 +11,7 @@ import numpy as np
 
 from aegis.analyzer import Analyzer
 from aegis.faces.detect import Detector
-from aegis.imagesize import ImageError, check_size, decode_image, jpeg_size
+from aegis.imagesize import ImageError, ImageTooLarge, decode_image
 from aegis.runtime.results import FrameResult
 from aegis.runtime.stream import FacePipeline
 
@@ -31,15 +31,10 @@ def decode_jpeg(payload: bytes) -> np.ndarray:
         raise FrameError(f"frame of {len(payload)} bytes is over the {MAX_FRAME_BYTES}-byte limit")
     if not payload.startswith(JPEG_MAGIC):
         raise FrameError("binary messages must be JPEG frames")
-    size = jpeg_size(payload)  # read before decoding, so a small file declaring a huge frame allocates nothing
-    if size is None:
-        raise FrameError("the JPEG frame could not be decoded: no frame header before its data")
-    try:
-        check_size(*size, "frame", MAX_FRAME_SIDE)
-    except ImageError as exc:
+    try:  # the size is read from the header first: a small file declaring a huge frame allocates nothing
+        return decode_image(payload, cv2.IMREAD_COLOR, MAX_FRAME_SIDE, what="frame")
+    except ImageTooLarge as exc:
         raise FrameError(str(exc)) from exc
-    try:
-        return decode_image(payload, cv2.IMREAD_COLOR, MAX_FRAME_SIDE)
     except ImageError as exc:
         raise FrameError(f"the JPEG frame could not be decoded: {exc}") from exc
 
