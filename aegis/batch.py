@@ -88,18 +88,17 @@ def collect_inputs(inputs: list[str]) -> list[tuple[str, str]]:
             found += [(m, Path(m).stem, False) for m in matches if Path(m).is_file()]
     if not found:
         raise AegisError(f"no videos in {', '.join(inputs)} (looked for {', '.join(VIDEO_SUFFIXES)})")
+    found = [(path, _clean_id(video_id), explicit) for path, video_id, explicit in found]
     given: dict[str, str] = {}
     for path, video_id, explicit in found:
-        clean = _clean_id(video_id)
-        if explicit and clean in given:
-            raise AegisError(f"manifest id {video_id!r} ({path}) repeats the id of {given[clean]}: "
+        if explicit and video_id in given:
+            raise AegisError(f"manifest id {video_id!r} ({path}) repeats the id of {given[video_id]}: "
                              "ids must be unique")
         if explicit:
-            given[clean] = path
+            given[video_id] = path
     taken = set(given)
     unique = []
     for path, video_id, explicit in found:
-        video_id = _clean_id(video_id)
         if not explicit:
             base, n = video_id, 1
             while video_id in taken:
