@@ -115,7 +115,7 @@ def run_bench(models: list[str], runs: int = 1000, threads: int = 1, with_torch:
     with tempfile.TemporaryDirectory() as tmp:
         candidates = build_candidates(models, threads, Path(tmp))
         rng = np.random.default_rng(0)
-        inputs = {c.label: rng.random((1, c.onnx.info.frames, 48, 48), dtype=np.float32) for c in candidates}
+        inputs = {c.label: rng.integers(0, 256, (1, c.onnx.info.frames, 48, 48), dtype=np.uint8) for c in candidates}
         times: dict[str, list[float]] = {c.label: [] for c in candidates}
         torch_times: dict[str, list[float]] = {c.label: [] for c in candidates}
         for c in candidates:  # warm-up
@@ -149,14 +149,15 @@ def time_calls(fn, n: int) -> list[float]:
 
 
 def _time_torch(c: Candidate, x: np.ndarray, n: int, threads: int) -> list[float]:
-    """Milliseconds of n eager torch calls on the same input."""
+    """Milliseconds of n eager torch calls on the same uint8 input (normalised in torch, as the graph does)."""
     import torch
 
+    from aegis.models.inputs import pixel_input
+
     torch.set_num_threads(threads)
-    t = torch.from_numpy((x - 0.5) / 0.5)
-    t = t.unsqueeze(1) if c.onnx.info.layout == "video" else t
+    crops = torch.from_numpy(x)
     with torch.no_grad():
-        return time_calls(lambda: c.torch_model(t), n)
+        return time_calls(lambda: c.torch_model(pixel_input(crops, c.onnx.info)), n)
 
 
 def _stats(values: list[float], prefix: str) -> dict:

@@ -67,7 +67,7 @@ def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict
     idx = np.flatnonzero(keep)
     probs = []
     for start in progress(range(0, len(idx), batch), len(idx), "evaluate", size=lambda s: min(batch, len(idx) - s)):
-        windows = np.asarray(store.windows[idx[start:start + batch]], np.float32) / 255.0
+        windows = np.asarray(store.windows[idx[start:start + batch]])
         probs.append(model(_fit_length(windows, model.info.frames)))
     y_true = [lookup[store.labels[i]] for i in idx]
     probs = np.concatenate(probs) if probs else np.empty((0, len(lookup)))
@@ -110,13 +110,12 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
                 no_face.append(str(item.path))
                 continue
             face = max(faces, key=lambda d: d.box[2] * d.box[3])
-            crops.append(np.round(crop_face(frame, face.box, h, crop or model.info.crop, eye_roll(face.landmarks))
-                                  * 255).astype(np.uint8))
+            crops.append(crop_face(frame, face.box, h, crop or model.info.crop, eye_roll(face.landmarks)))
         kept.append(item)
     probs = []
     for start in progress(range(0, len(crops), batch), len(crops), "evaluate",
                           size=lambda s: min(batch, len(crops) - s)):
-        stills = np.stack(crops[start:start + batch])[:, None].astype(np.float32) / 255.0
+        stills = np.stack(crops[start:start + batch])[:, None]
         probs.append(predict_stills(model, stills, flip))
     probs = np.concatenate(probs) if probs else np.empty((0, len(lookup)))
     y_pred = probs.argmax(1)
@@ -136,7 +135,7 @@ def evaluate_images(model: OnnxModel, source: str, votes: str | None = None, fli
 
 
 def predict_stills(model: OnnxModel, stills: np.ndarray, flip: bool = False) -> np.ndarray:
-    """(N, C) probabilities of (N, 1, H, W) stills in 0..1, each repeated to the model's t frames; flip: TTA."""
+    """(N, C) probabilities of (N, 1, H, W) uint8 stills, each repeated to the model's t frames; flip: TTA."""
     windows = np.repeat(stills, model.info.frames, axis=1)
     probs = model(windows)
     return (probs + model(np.ascontiguousarray(windows[..., ::-1]))) / 2 if flip else probs

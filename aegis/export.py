@@ -12,21 +12,25 @@ import torch
 from torch import nn
 
 from aegis.meta import METADATA_KEY, ModelInfo
+from aegis.models.inputs import pixel_input
 
 
 class ExportedModel(nn.Module):
-    """What the ONNX file computes: the network, then softmax(logits / temperature) and the embedding.
+    """What the ONNX file computes: uint8 crops scaled and normalised (`pixel_input`), the network, then
+    softmax(logits / temperature) and the embedding.
 
     The embedding is the penultimate features, averaged over space (and time) when they are maps. With
     flip, the probabilities are the mean of the window's and its mirror image's (the embedding is the
     window's own).
     """
 
-    def __init__(self, model: nn.Module, temperature: float = 1.0, flip: bool = False) -> None:
+    def __init__(self, model: nn.Module, info: ModelInfo) -> None:
         super().__init__()
-        self.model, self.temperature, self.flip = model, temperature, flip
+        self.model, self.info = model, info
+        self.temperature, self.flip = info.temperature, info.flip_tta
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, crops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = pixel_input(crops, self.info)
         features = self.model.forward_features(x)
         probs = torch.softmax(self.model.forward_head(features) / self.temperature, dim=-1)
         if self.flip:
@@ -36,16 +40,16 @@ class ExportedModel(nn.Module):
 
 
 def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int = 17) -> Path:
-    """Write an ONNX file (dynamic batch; outputs "probs" and "embedding") with `info` under the "aegis" key."""
+    """Write an ONNX file (input "windows": (B, t, H, W) uint8 crops, dynamic batch; outputs "probs" and
+    "embedding") with `info` under the "aegis" key."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    h, w = info.input_size
-    shape = (1, 1, info.frames, h, w) if info.layout == "video" else (1, info.frames, h, w)
-    wrapped = ExportedModel(model, info.temperature, info.flip_tta).eval()
+    wrapped = ExportedModel(model, info).eval()
     tmp = path.with_name(path.name + ".partial")
     with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
         warnings.simplefilter("ignore")
-        torch.onnx.export(wrapped, (torch.zeros(shape),), str(tmp), dynamo=False, opset_version=opset,
+        crops = torch.zeros((1, info.frames, *info.input_size), dtype=torch.uint8)
+        torch.onnx.export(wrapped, (crops,), str(tmp), dynamo=False, opset_version=opset,
                           input_names=["windows"], output_names=["probs", "embedding"],
                           dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"}, "embedding": {0: "batch"}})
     proto = onnx.load(str(tmp))

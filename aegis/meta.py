@@ -19,7 +19,7 @@ class ModelInfo:
         frames: window length t; 1 for single-frame models.
         input_size: (height, width) of each face crop.
         layout: "stack" feeds (B, t, H, W); "video" feeds (B, 1, t, H, W).
-        mean: subtracted from crops in 0..1.
+        mean: subtracted from crops scaled to 0..1 (the graph scales its uint8 input and normalises it).
         std: crops are divided by it after the mean is subtracted.
         crop: the box margin the model was trained with ("bigfacex", "faceparty", "none" or "person").
         training: free text on the data and run that produced the weights.

@@ -151,7 +151,7 @@ def _evaluate_candidate(name: str, config: NanoConfig, cfg: SearchConfig, window
     _, acc = evaluate_windows(model, windows, labels, val_idx, info)
     with tempfile.TemporaryDirectory() as tmp:
         runtime = OnnxModel(export_onnx(model, info, Path(tmp) / "m.onnx"), threads=1)
-        x = np.zeros((1, 1, 48, 48), np.float32)
+        x = np.zeros((1, 1, 48, 48), np.uint8)
         time_calls(lambda: runtime(x), 10)  # warm-up
         times = time_calls(lambda: runtime(x), 100)
     row.update(val_acc=round(acc, 4), latency_ms=round(float(np.median(times)), 4),

@@ -21,6 +21,7 @@ from aegis.errors import AegisError
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
 from aegis.metrics import classification_report, confusion_matrix
+from aegis.models.inputs import model_input, pixel_input, unit_crops
 from aegis.models.registry import create_model, model_frames, model_spec
 from aegis.progress import progress
 from aegis.splits import kfold_indices, split_indices
@@ -175,12 +176,6 @@ def scoring_labels(store: WindowStore, classes: tuple[str, ...], votes: str | No
     rows = np.arange(len(labels))
     top = targets.argmax(1)
     return np.where(targets[rows, top] > targets[rows, labels], top, labels)
-
-
-def model_input(windows: torch.Tensor, info: ModelInfo) -> torch.Tensor:
-    """Normalise (B, T, H, W) windows in 0..1 and shape them for the model (last t frames, layout)."""
-    x = (windows[:, -info.frames:] - info.mean) / info.std
-    return x.unsqueeze(1) if info.layout == "video" else x
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -343,7 +338,7 @@ def window_logits(model: nn.Module, windows: np.ndarray, idx: np.ndarray, info: 
     """(len(idx), C) CPU logits of the model (on whichever device it is) for windows[idx], in the order of idx."""
     model.eval()
     device = next(model.parameters()).device
-    out = [model(model_input(_batch(windows, idx[i:i + batch], info.frames, device), info)).float().cpu()
+    out = [model(pixel_input(_batch(windows, idx[i:i + batch], info.frames, device), info)).float().cpu()
            for i in range(0, len(idx), batch)]
     return torch.cat(out) if out else torch.empty(0, len(info.classes))
 
@@ -392,7 +387,7 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.
     total_loss, correct = torch.zeros((), device=device), torch.zeros((), device=device, dtype=torch.long)
     for i in progress(range(0, len(order), batch), desc=desc):
         sel = np.sort(order[i:i + batch])
-        x = augment(_batch(windows, sel, info.frames, device), generator)
+        x = augment(unit_crops(_batch(windows, sel, info.frames, device)), generator)
         if conditions > 0:
             x = degrade(x, conditions, generator)
         if erase > 0:
@@ -451,9 +446,8 @@ def _seed_all(seed: int) -> None:
 
 
 def _batch(windows: np.ndarray, sel: np.ndarray, frames: int, device: torch.device) -> torch.Tensor:
-    """windows[sel]'s last `frames` crops as float 0..1 on `device` (the only frames model_input keeps)."""
-    x = torch.from_numpy(np.asarray(windows[sel, -frames:]))
-    return x.to(device, non_blocking=True).float() / 255.0
+    """windows[sel]'s last `frames` uint8 crops on `device` (the only frames the model reads)."""
+    return torch.from_numpy(np.asarray(windows[sel, -frames:])).to(device, non_blocking=True)
 
 
 def _cpu(obj: object) -> object:

@@ -32,7 +32,7 @@ def crop_table(model: OnnxModel, source: str, votes: str | None = None) -> list[
     images, _ = scan_stills(source, contempt="contempt" in model.classes)
     h, w = model.info.input_size
     stills = np.stack([cv2.resize(i.read_grey(), (w, h), interpolation=cv2.INTER_AREA) for i in images])
-    probs = np.concatenate([predict_stills(model, stills[s:s + 256, None].astype(np.float32) / 255.0)
+    probs = np.concatenate([predict_stills(model, stills[s:s + 256, None])
                             for s in range(0, len(stills), 256)])
     truth = np.array([model.classes.index(i.label) for i in images])
     right = probs.argmax(1) == truth

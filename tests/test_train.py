@@ -72,12 +72,12 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx")[0])
     assert model.info.name == "timeconvnet-minixception" and model.info.training["data"] == str(data)
     assert model.info.crop == "person"  # the store's crop margin travels with the model
-    assert model(np.asarray(load_store(data).windows[:2], np.float32) / 255).shape == (2, 7)
+    assert model(np.asarray(load_store(data).windows[:2])).shape == (2, 7)
     from aegis.cli import main
 
     assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b.onnx")]) == 0
-    np.testing.assert_allclose(OnnxModel(tmp_path / "b.onnx")(np.full((1, 5, 48, 48), 0.3, np.float32)),
-                               model(np.full((1, 5, 48, 48), 0.3, np.float32)), atol=1e-6)
+    np.testing.assert_allclose(OnnxModel(tmp_path / "b.onnx")(np.full((1, 5, 48, 48), 77, np.uint8)),
+                               model(np.full((1, 5, 48, 48), 77, np.uint8)), atol=1e-6)
 
 
 def test_training_is_seeded(tmp_path):
@@ -277,7 +277,7 @@ def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(
     assert model.info.flip_tta and model.info.temperature == report["temperature"] > 0
     assert plain.info.temperature == 1.0 and not plain.info.flip_tta
     assert report["val_windows"] > 0 and 0 <= report["ece_after"] <= 1 and 0 <= report["ece_before"] <= 1
-    x = np.random.default_rng(0).random((3, 1, 48, 48), dtype=np.float32)
+    x = np.random.default_rng(0).integers(0, 256, (3, 1, 48, 48), dtype=np.uint8)
     np.testing.assert_allclose(model(x), model(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)  # mirror-symmetric
     assert not np.allclose(plain(x), plain(np.ascontiguousarray(x[..., ::-1])), atol=1e-5)
     np.testing.assert_allclose(model(x).sum(1), 1.0, atol=1e-5)

@@ -20,7 +20,7 @@ def test_shipped_model_metadata_and_output(name):
     model = OnnxModel(name)
     assert model.classes == CLASSES and model.info.input_size == (48, 48)
     assert model.info.training.get("data"), "shipped weights must say what data trained them"
-    probs = model(np.random.default_rng(0).random((2, 5, 48, 48), dtype=np.float32))
+    probs = model(np.random.default_rng(0).integers(0, 256, (2, 5, 48, 48), dtype=np.uint8))
     assert probs.shape == (2, 7)
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
 
@@ -33,7 +33,7 @@ def test_shipped_clip_model_fits_its_frame_model():
     clip = ClipModel("clip-pyramid")
     assert clip.meta["context_model"] is None and clip.classes == CLASSES
     frames = clip_frames(OnnxModel(clip.meta["feature_model"]),
-                         np.random.default_rng(0).random((9, 48, 48), dtype=np.float32))
+                         np.random.default_rng(0).integers(0, 256, (9, 48, 48), dtype=np.uint8))
     assert frames.shape == (9, clip.meta["frame_dim"])
     np.testing.assert_allclose(clip([frames, frames[:2]]).sum(1), 1.0, atol=1e-5)
 

@@ -13,7 +13,7 @@ def frame_windows(length: int, t: int) -> np.ndarray:
 
 
 def frame_features(model: OnnxModel, clips: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities (B, T, C) and embeddings (B, T, D) of (B, T, H, W) clips in 0..1, each frame on its window.
+    """Probabilities (B, T, C) and embeddings (B, T, D) of (B, T, H, W) uint8 clips, each frame on its window.
 
     Each frame is scored on the window of the model's t frames that ends at it, as the live stream does.
     """

@@ -51,7 +51,7 @@ class ClipStore:
 @dataclass(frozen=True)
 class MainFace:
     """A clip's main face: its track ID (None without faces), every track's vote, and its crops in frame order:
-    faces (T, H, W) and, when asked for, person regions (T, S, S), in 0..1."""
+    faces (T, H, W) and, when asked for, person regions (T, S, S), as uint8 crops."""
 
     track: int | None
     tracks: dict[int, dict]
@@ -84,8 +84,8 @@ def main_face(video: Video, model: OnnxModel, detector: Detector, context_model:
 
 
 def _stack(crops: list[np.ndarray], side: int) -> np.ndarray:
-    """(N, side, side) float32 crops; an empty list gives an empty array of that shape."""
-    return np.array(crops, np.float32) if crops else np.empty((0, side, side), np.float32)
+    """(N, side, side) uint8 crops; an empty list gives an empty array of that shape."""
+    return np.array(crops, np.uint8) if crops else np.empty((0, side, side), np.uint8)
 
 
 def face_frames(face: MainFace, model: OnnxModel, context_model: OnnxModel | None = None) -> np.ndarray | None:
@@ -121,7 +121,7 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel,
                 raise AegisError(f"{source}: a window store holds face crops only; context features need videos")
             store = load_store(path)
             for start in progress(range(0, len(store), 256), desc="clip features"):
-                windows = np.asarray(store.windows[start:start + 256], np.float32) / 255.0
+                windows = np.asarray(store.windows[start:start + 256])
                 clips += list(np.concatenate(frame_features(model, windows), axis=2))
             rows += [(store.labels[i], store.subjects[i], store.sources[i], store.videos[i]) for i in range(len(store))]
             continue

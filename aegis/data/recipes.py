@@ -97,7 +97,7 @@ def face_crops(video: Video, detector: Detector, margins: tuple[str, ...],
             continue
         face = max(faces, key=lambda d: d.box[2] * d.box[3])
         roll = eye_roll(face.landmarks)
-        crops.append({m: np.round(crop_face(grey, face.box, size, m, roll) * 255).astype(np.uint8) for m in margins})
+        crops.append({m: crop_face(grey, face.box, size, m, roll) for m in margins})
     return crops
 
 
@@ -115,7 +115,7 @@ def window_ends(job: VideoJob, crops: list[dict[str, np.ndarray] | None]) -> lis
     scored = [(i, c[model.info.crop]) for i, c in enumerate(crops) if c is not None]
     if label is None or not scored:
         return []
-    stills = np.stack([c for _, c in scored])[:, None].astype(np.float32) / 255.0
+    stills = np.stack([c for _, c in scored])[:, None]
     probs = model(np.repeat(stills, model.info.frames, axis=1))[:, label]  # each frame scored on its own
     peaks = [scored[k][0] for k in np.argsort(-probs, kind="stable")[: s.peaks]]
     return sorted({max(p, t - 1) for p in peaks})  # a peak before frame t takes frames 1..t

@@ -1,4 +1,4 @@
-"""Pure crop functions: a frame and a face box to a 48x48 grey float32 crop in 0..1."""
+"""Pure crop functions: a frame and a face box to a 48x48 grey uint8 crop (the graph scales and normalises it)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def eye_roll(landmarks: tuple[tuple[float, float], ...] | None) -> float:
 
 
 def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigfacex", roll: float = 0.0) -> np.ndarray:
-    """Cut the adjusted box out of a grey frame and resize it to (size, size) float32 in 0..1.
+    """Cut the adjusted box out of a grey uint8 frame and resize it to a (size, size) uint8 crop.
 
     A `roll` (degrees, `eye_roll`) turns the frame about the box's centre first, so a tilted face's eye line
     comes out level; the box is then cut from the turned frame (its border pixels repeat where it leaves the
@@ -89,7 +89,7 @@ def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigface
         x, y, w, h = adjust_box(box, margin, grey.shape)
         patch = grey[y:y + h, x:x + w]
         interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
-        return cv2.resize(patch, (size, size), interpolation=interp).astype(np.float32) / 255.0
+        return cv2.resize(patch, (size, size), interpolation=interp)
     x, y, w, h = margin_box(box, margin)  # unclipped: the turned frame's border is repeated instead
     # only the part of the frame the turned box can reach is warped: the sub-image's border is the frame's
     # wherever the box leaves the frame, so the replicated border is the same
@@ -103,5 +103,4 @@ def crop_face(grey: np.ndarray, box: Box, size: int = 48, margin: str = "bigface
     if w > 2 * size and min(grey.shape) > 1:  # shrink first so the warp's bilinear sampling does not alias
         grey = cv2.resize(grey, None, fx=2 * size / w, fy=2 * size / w, interpolation=cv2.INTER_AREA)
         matrix = matrix @ np.diag([w / (2 * size), w / (2 * size), 1.0])
-    out = cv2.warpAffine(grey, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out.astype(np.float32) / 255.0
+    return cv2.warpAffine(grey, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

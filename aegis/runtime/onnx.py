@@ -54,7 +54,11 @@ class OnnxModel:
             self.info = ModelInfo.from_json(text)
         except ValueError as exc:
             raise ModelError(f"{self.path}: bad AEGIS metadata: {exc}") from exc
-        self.input_name = self.session.get_inputs()[0].name
+        graph_input = self.session.get_inputs()[0]
+        if graph_input.type != "tensor(uint8)":
+            raise ModelError(f"{self.path} takes {graph_input.type} windows; AEGIS graphs now take uint8 crops and "
+                             "scale them inside: re-export it with `aegis export`")
+        self.input_name = graph_input.name
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     @property
@@ -66,7 +70,7 @@ class OnnxModel:
         """Class probabilities for a batch of windows.
 
         Args:
-            windows: (B, T, H, W) float32 crops in 0..1, T >= the model's t (the last t frames are used).
+            windows: (B, T, H, W) uint8 crops, T >= the model's t (the last t frames are used).
 
         Returns:
             (B, num_classes) float32 probabilities.
@@ -81,10 +85,10 @@ class OnnxModel:
         return probs, embedding
 
     def _input(self, windows: np.ndarray) -> np.ndarray:
-        """The last t frames, normalised and laid out as the model wants them."""
-        info = self.info
-        x = (windows[:, -info.frames:].astype(np.float32, copy=False) - info.mean) / info.std
-        return x[:, None] if info.layout == "video" else x
+        """The last t frames as the graph takes them (it scales, normalises and lays them out itself)."""
+        if windows.dtype != np.uint8:
+            raise ModelError(f"model windows are uint8 crops, got {windows.dtype}")
+        return np.ascontiguousarray(windows[:, -self.info.frames:])
 
 
 @lru_cache(maxsize=4)

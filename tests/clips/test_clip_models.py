@@ -35,7 +35,7 @@ def _videos(root, per_class=3, frames=8):
 
 def test_frame_features_score_each_frame_on_its_live_window(tiny_model):
     model = OnnxModel(tiny_model)
-    crops = np.random.default_rng(0).random((7, 48, 48), dtype=np.float32)
+    crops = np.random.default_rng(0).integers(0, 256, (7, 48, 48), dtype=np.uint8)
     probs, embedding = frame_features(model, crops[None])
     assert probs.shape == (1, 7, 7) and embedding.shape == (1, 7, 128)
     live = np.stack([stack_window(list(crops[:i + 1]), 5) for i in range(7)])

@@ -123,7 +123,7 @@ def test_main_face_features_with_person_context_on_a_real_two_person_clip():
     static = OnnxModel("static")
     frames = video_frames(Video("fm", "fm", "", path), static, HaarDetector(), context_model=static)
     faces_only = video_frames(Video("fm", "fm", "", path), static, HaarDetector())
-    embedding = static.embed(np.zeros((1, 1, 48, 48), np.float32))[1].shape[1]
+    embedding = static.embed(np.zeros((1, 1, 48, 48), np.uint8))[1].shape[1]
     width = len(static.classes) + embedding
     assert frames.shape == (len(faces_only), width + embedding) and len(frames) >= 10
     np.testing.assert_allclose(frames[:, :width], faces_only, atol=1e-5)

@@ -77,13 +77,14 @@ def test_builder_windows_equal_live_windows(tmp_path, margin):
     store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", RecipeSettings(margin=margin),
                                          detector=SquareDetector()))
     assert store.meta["margin"] == (margin or "bigfacex")
-    offline = np.asarray(store.windows[: 6], np.float32) / 255
+    offline = np.asarray(store.windows[: 6])
     model = RecordingModel(crop=store.meta["margin"])
     pipeline = FacePipeline(model, SquareDetector(), StreamSettings(detect_every=1))  # whole scans, as the builder
     for i, frame in enumerate(open_source(root / "happy" / "clip1.mp4")):
         pipeline.process(frame, i)
     live = np.stack([b[0] for b in model.batches])[4:]
-    np.testing.assert_allclose(live, offline, atol=0.5 / 255 + 1e-6)
+    assert live.dtype == offline.dtype == np.uint8
+    np.testing.assert_array_equal(live, offline)  # bit for bit: one crop path, uint8 end to end
 
 
 def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, capsys):

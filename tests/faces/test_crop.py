@@ -32,29 +32,34 @@ def test_crop_face_shape_range_and_content():
     grey = np.zeros((100, 100), np.uint8)
     grey[20:60, 20:60] = 255
     crop = crop_face(grey, (20, 20, 40, 40), size=48, margin="none")
-    assert crop.shape == (48, 48) and crop.dtype == np.float32
-    assert crop.min() == 1.0
+    assert crop.shape == (48, 48) and crop.dtype == np.uint8  # uint8 up to the graph, which scales it
+    assert crop.min() == 255
     grown = crop_face(grey, (20, 20, 40, 40), size=48, margin="bigfacex")
-    assert grown[0, 0] == 0.0 and grown[24, 24] == 1.0
+    assert grown[0, 0] == 0 and grown[24, 24] == 255
+
+
+def _unit(crop: np.ndarray) -> np.ndarray:
+    """A uint8 crop as floats in 0..1, so that differences neither wrap nor depend on the scale."""
+    return crop.astype(np.float32) / 255
 
 
 def test_a_tilted_face_comes_out_level_and_an_upright_one_unchanged():
     grey = np.full((200, 200), 40, np.uint8)
     cv2.line(grey, (60, 100), (140, 100), 230, 5)  # a level "eye line" through the box centre
     box = (50, 50, 100, 100)
-    level = crop_face(grey, box, 48, "none")
+    level = _unit(crop_face(grey, box, 48, "none"))
     turn = cv2.getRotationMatrix2D((100, 100), -30, 1.0)  # tilt the frame by 30 degrees about the box centre
     tilted = cv2.warpAffine(grey, turn, (200, 200), flags=cv2.INTER_LINEAR, borderValue=40)
     eyes = [tuple(turn @ np.array([x, 100.0, 1.0])) for x in (70, 130)]
     roll = eye_roll((*eyes, (0, 0), (0, 0), (0, 0)))
     assert abs(roll - 30) < 1e-6
-    aligned = crop_face(tilted, box, 48, "none", roll)
+    aligned = _unit(crop_face(tilted, box, 48, "none", roll))
     assert np.abs(aligned - level)[10:38, 10:38].mean() < 0.03  # the line is level again
-    assert np.abs(crop_face(tilted, box, 48, "none") - level)[10:38, 10:38].mean() > 0.1  # unaligned it is not
-    np.testing.assert_array_equal(crop_face(grey, box, 48, "none", 0.2), level)  # under half a degree: as is
+    assert np.abs(_unit(crop_face(tilted, box, 48, "none")) - level)[10:38, 10:38].mean() > 0.1  # unaligned it is not
+    np.testing.assert_array_equal(_unit(crop_face(grey, box, 48, "none", 0.2)), level)  # under half a degree: as is
     assert eye_roll(None) == 0.0
     big = cv2.resize(tilted, (800, 800))  # a face much larger than the crop is shrunk first, same result
-    assert np.abs(crop_face(big, (200, 200, 400, 400), 48, "none", roll) - aligned).mean() < 0.02
+    assert np.abs(_unit(crop_face(big, (200, 200, 400, 400), 48, "none", roll)) - aligned).mean() < 0.02
 
 
 @pytest.mark.parametrize("box", [(-20, -10, 60, 60), (150, 170, 80, 80), (300, 300, 40, 40)])
@@ -64,7 +69,7 @@ def test_a_turned_crop_at_or_past_the_frame_edge_equals_turning_the_whole_frame(
     turn = np.vstack([cv2.getRotationMatrix2D((x + w / 2, y + h / 2), 25.0, 1.0), [0, 0, 1]])
     fit = np.array([[48 / w, 0, -x * 48 / w], [0, 48 / h, -y * 48 / h]])
     whole = cv2.warpAffine(grey, fit @ turn, (48, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    np.testing.assert_allclose(crop_face(grey, box, 48, "none", 25.0), whole.astype(np.float32) / 255, atol=1.5 / 255)
+    np.testing.assert_allclose(crop_face(grey, box, 48, "none", 25.0).astype(float), whole.astype(float), atol=1.5)
 
 
 def test_detection_sees_a_dark_frame_stretched_and_a_normal_one_as_it_is():

@@ -45,9 +45,9 @@ def test_onnx_round_trip_matches_torch(name, tmp_path):
     spec = model_spec(name)
     info = ModelInfo(name=name, classes=CLASSES, frames=5 if spec.temporal else 1, layout=spec.layout)
     runtime = OnnxModel(export_onnx(model, info, tmp_path / f"{name}.onnx"))
-    windows = np.random.default_rng(0).random((3, 5, 48, 48), dtype=np.float32)
+    windows = np.random.default_rng(0).integers(0, 256, (3, 5, 48, 48), dtype=np.uint8)
     with torch.no_grad():
-        x = torch.from_numpy((windows[:, -info.frames:] - 0.5) / 0.5)
+        x = torch.from_numpy((windows[:, -info.frames:].astype(np.float32) / 255 - 0.5) / 0.5)  # what the graph does
         expected = torch.softmax(model(x.unsqueeze(1) if spec.layout == "video" else x), -1).numpy()
     np.testing.assert_allclose(runtime(windows), expected, atol=1e-4)
     assert runtime.info == info

@@ -9,7 +9,7 @@ def test_metadata_and_batched_probs(tiny_model):
     model = OnnxModel(tiny_model)
     assert model.info.name == "timeconvnet-minixception" and model.info.frames == 5
     assert model.classes[3] == "happiness"
-    probs = model(np.random.default_rng(0).random((3, 5, 48, 48), dtype=np.float32))
+    probs = model(np.random.default_rng(0).integers(0, 256, (3, 5, 48, 48), dtype=np.uint8))
     assert probs.shape == (3, 7)
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
 
@@ -37,3 +37,25 @@ def test_onnx_without_metadata(tmp_path):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9), str(path))
     with pytest.raises(ModelError, match="no AEGIS metadata"):
         OnnxModel(path)
+
+
+def test_float_windows_are_refused_with_a_clear_error(tiny_model):
+    with pytest.raises(ModelError, match="uint8 crops"):
+        OnnxModel(tiny_model)(np.zeros((1, 5, 48, 48), np.float32))
+
+
+def test_a_graph_that_takes_float_windows_is_refused_at_load(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from aegis.meta import METADATA_KEY, ModelInfo
+
+    graph = helper.make_graph([helper.make_node("Identity", ["windows"], ["probs"])], "old",
+                              [helper.make_tensor_value_info("windows", TensorProto.FLOAT, [None, 1, 48, 48])],
+                              [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [None, 1, 48, 48])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, ModelInfo(name="old", classes=("a",), frames=1).to_json()
+    onnx.save(model, str(tmp_path / "old.onnx"))
+    with pytest.raises(ModelError, match="re-export"):
+        OnnxModel(tmp_path / "old.onnx")
