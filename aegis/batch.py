@@ -13,7 +13,6 @@ import csv
 import ctypes
 import ctypes.util
 import glob
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from aegis.errors import AegisError
 from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR
+from aegis.io import atomic_path, files_digest, write_csv, write_text
 from aegis.labels import CLASSES
 from aegis.progress import progress
 from aegis.render.timeline import draw_timeline
@@ -118,14 +118,8 @@ def completion_key(path: str, settings: BatchSettings) -> str:
     """SHA-256 of the video's bytes, the model file's bytes and the settings."""
     from aegis.runtime.onnx import resolve_model_path
 
-    digest = hashlib.sha256()
-    for file in (Path(path), resolve_model_path(settings.model)):
-        with open(file, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
-    return digest.hexdigest()
+    settings_bytes = json.dumps(asdict(settings), sort_keys=True).encode()
+    return files_digest((path, resolve_model_path(settings.model)), settings_bytes)
 
 
 def is_complete(out: Path, job: BatchJob) -> bool:
@@ -167,7 +161,7 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
                  for j, r in results if "error" not in r and not is_complete(out, j)]
     complete = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
     write_collection(out, [row for d in complete for row in d["rows"]])
-    _write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
+    write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
     skipped = len(jobs) - len(pending)
     summary = {"videos": len(videos), "done": len(complete) - skipped, "failed": len(failures), "skipped": skipped,
                "video_seconds": round(sum(d["seconds"] for d in complete), 2),
@@ -178,7 +172,7 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
 
 def write_collection(out: Path, rows: list[dict]) -> None:
     """DIR/collection.csv, and DIR/collection.parquet where pyarrow is installed."""
-    _write_csv(out / "collection.csv", COLLECTION_COLUMNS, rows)
+    write_csv(out / "collection.csv", COLLECTION_COLUMNS, rows)
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -189,9 +183,8 @@ def write_collection(out: Path, rows: list[dict]) -> None:
     table = pa.table({c: [r[c] for r in rows] for c in COLLECTION_COLUMNS}) if rows else \
         pa.table({c: pa.array([], pa.string() if c in ("video_id", "source", "dominant") else pa.float64())
                   for c in COLLECTION_COLUMNS})
-    tmp = out / "collection.partial.parquet"
-    pq.write_table(table, tmp)
-    os.replace(tmp, out / "collection.parquet")
+    with atomic_path(out / "collection.parquet") as tmp:
+        pq.write_table(table, tmp)
 
 
 def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
@@ -265,9 +258,7 @@ def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, d
         draw_timeline(folder / "frames.csv", folder / "timeline.png", summary.get("fps_in") or 25.0)
     done = {"key": job.key, "source": job.path, "seconds": round(seconds, 3),
             "rows": track_rows(job.video_id, job.path, summary)}
-    tmp = folder / "done.partial.json"
-    tmp.write_text(json.dumps(done) + "\n")
-    os.replace(tmp, folder / "done.json")
+    write_text(folder / "done.json", json.dumps(done) + "\n")
     return job, {"seconds": seconds}
 
 
@@ -332,11 +323,3 @@ def _manifest(path: Path) -> list[tuple[str, str, bool]]:
     return rows
 
 
-def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
-    """Write a CSV under a temporary name, then rename it."""
-    tmp = path.with_suffix(".partial.csv")
-    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.io import write_csv
 from aegis.metrics import softmax
 from aegis.train import load_run, pick_device, window_logits
 
@@ -45,11 +45,5 @@ def write_targets(path: str | Path, probs: np.ndarray, classes: tuple[str, ...],
         rows.setdefault(stem, []).append(p)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-        writer = csv.writer(f)
-        writer.writerow(["file", *classes])
-        for stem, ps in rows.items():
-            writer.writerow([stem, *(f"{v:.5f}" for v in np.mean(ps, axis=0))])
-    tmp.replace(path)
-    return path
+    return write_csv(path, ["file", *classes],
+                     ([stem, *(f"{v:.5f}" for v in np.mean(ps, axis=0))] for stem, ps in rows.items()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +10,7 @@ import onnx
 import torch
 from torch import nn
 
+from aegis.io import atomic_path
 from aegis.meta import METADATA_KEY, ModelInfo
 from aegis.models.inputs import pixel_input
 
@@ -45,18 +45,18 @@ def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = ExportedModel(model, info).eval()
-    tmp = path.with_name(path.name + ".partial")
-    with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
-        warnings.simplefilter("ignore")
-        crops = torch.zeros((1, info.frames, *info.input_size), dtype=torch.uint8)
-        torch.onnx.export(wrapped, (crops,), str(tmp), dynamo=False, opset_version=opset,
-                          input_names=["windows"], output_names=["probs", "embedding"],
-                          dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"}, "embedding": {0: "batch"}})
-    proto = onnx.load(str(tmp))
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, info.to_json()
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, path)
+    crops = torch.zeros((1, info.frames, *info.input_size), dtype=torch.uint8)
+    with atomic_path(path) as tmp:
+        with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
+            warnings.simplefilter("ignore")
+            torch.onnx.export(wrapped, (crops,), str(tmp), dynamo=False, opset_version=opset,
+                              input_names=["windows"], output_names=["probs", "embedding"],
+                              dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"},
+                                            "embedding": {0: "batch"}})
+        proto = onnx.load(str(tmp))
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = METADATA_KEY, info.to_json()
+        onnx.save(proto, str(tmp))
     return path
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.io import partial_name, write_text
 from aegis.labels import CLASSES
 from aegis.render.video import VideoWriter, open_video_writer
 from aegis.runtime.results import FrameResult
@@ -51,8 +52,8 @@ class AnalysisWriter:
         self.out.mkdir(parents=True, exist_ok=True)
         for name in ("frames.csv", "summary.json", "annotated.mp4"):
             (self.out / name).unlink(missing_ok=True)
-        self._csv_path = self.out / "frames.partial.csv"
-        self._video_path = self.out / "annotated.partial.mp4"
+        self._csv_path = partial_name(self.out / "frames.csv")
+        self._video_path = partial_name(self.out / "annotated.mp4")
         self._csv_file = self._csv_path.open("w", newline="")
         self._csv = csv.writer(self._csv_file)
         extra = tuple(c for c in self.classes if c not in CLASSES)
@@ -95,9 +96,7 @@ class AnalysisWriter:
             os.replace(self._video_path, self.out / "annotated.mp4")
         video = {"video_codec": self._codec} if self._codec else {}
         summary = {**summary, **video, "frames": self.frames, "tracks": self.track_summaries()}
-        tmp = self.out / "summary.partial.json"
-        tmp.write_text(json.dumps(summary, indent=2) + "\n")
-        os.replace(tmp, self.out / "summary.json")
+        write_text(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
         return summary
 
     def abort(self) -> None:

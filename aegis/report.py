@@ -12,6 +12,7 @@ import cv2
 
 from aegis.batch import COLLECTION_COLUMNS
 from aegis.errors import AegisError
+from aegis.io import write_text
 from aegis.render.timeline import COLOURS, draw_timeline
 from aegis.sources import open_source
 
@@ -62,10 +63,7 @@ def write_report(folder: str | Path) -> Path:
              "video for its source and a bar for its shares.</p>", _table(rows)]
     parts += [_video_section(v) for v in videos]
     parts.append(f"<script>{SORT_SCRIPT}</script></body></html>\n")
-    tmp = folder / "report.partial.html"
-    tmp.write_text("".join(parts), encoding="utf-8")
-    tmp.replace(folder / "report.html")
-    return folder / "report.html"
+    return write_text(folder / "report.html", "".join(parts))
 
 
 def _read_collection(path: Path) -> list[dict]:

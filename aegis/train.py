@@ -18,6 +18,7 @@ from aegis.conditions import degrade
 from aegis.data.store import WindowStore, load_store
 from aegis.data.votes import load_votes
 from aegis.errors import AegisError
+from aegis.io import atomic_path
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
 from aegis.metrics import classification_report, confusion_matrix
@@ -463,9 +464,8 @@ def _cpu(obj: object) -> object:
 
 def _save(obj: dict, path: Path) -> None:
     """torch.save to a temporary name, then rename, so a kill never leaves a half checkpoint."""
-    tmp = path.with_suffix(".partial")
-    torch.save(obj, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def config_from_args(values: dict) -> TrainConfig:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -20,6 +18,7 @@ from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
+from aegis.io import atomic_path, files_digest
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline
@@ -177,9 +176,8 @@ def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | str]) -> t
         return video.video_id, str(exc)
     if frames is None:
         return video.video_id, "no face"
-    tmp = cache.with_name(cache.stem + ".partial.npy")
-    np.save(tmp, frames)
-    os.replace(tmp, cache)
+    with atomic_path(cache) as tmp:
+        np.save(tmp, frames)
     return video.video_id, None
 
 
@@ -212,11 +210,5 @@ def _model_name(model: OnnxModel) -> str:
 def _clip_key(video: Video, model: OnnxModel, context_model: OnnxModel | None, detector: Detector | str) -> str:
     """A cache key from the contents of the clip's files, of the feature and context models and the detector."""
     files = [video.frames] if isinstance(video.frames, Path) else list(video.frames)
-    digest = hashlib.sha1()
-    for path in [*files, model.path, *([context_model.path] if context_model else [])]:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    digest.update((detector if isinstance(detector, str) else type(detector).__name__).encode())
-    return digest.hexdigest()[:20]
+    name = detector if isinstance(detector, str) else type(detector).__name__
+    return files_digest([*files, model.path, *([context_model.path] if context_model else [])], name.encode())[:20]

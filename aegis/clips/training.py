@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from aegis.clips.nets import ClipLSTM3D, ClipPyramidMLP, Standardise
 from aegis.clips.runtime import CLIP_METADATA_KEY
 from aegis.clips.store import ClipStore, load_clip_store
 from aegis.errors import AegisError
+from aegis.io import atomic_path
 from aegis.metrics import classification_report, confusion_matrix, fit_temperature, reliability, softmax
 from aegis.progress import progress
 from aegis.splits import split_indices
@@ -159,15 +159,14 @@ def export_clip_model(model: nn.Module, path: Path, meta: dict, input_shape: tup
     """ONNX (input "features" (B, *input_shape), output "probs" = softmax(logits / meta's temperature)) with the
     metadata under CLIP_METADATA_KEY."""
     wrapped = nn.Sequential(model, Temperature(meta.get("temperature", 1.0)), nn.Softmax(dim=-1)).eval()
-    tmp = path.with_name(path.name + ".partial")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(wrapped, (torch.zeros(1, *input_shape),), str(tmp), dynamo=False, opset_version=17,
-                          input_names=["features"], output_names=["probs"],
-                          dynamic_axes={"features": {0: "batch"}, "probs": {0: "batch"}})
-    proto = onnx.load(str(tmp))
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = CLIP_METADATA_KEY, json.dumps(meta)
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(wrapped, (torch.zeros(1, *input_shape),), str(tmp), dynamo=False, opset_version=17,
+                              input_names=["features"], output_names=["probs"],
+                              dynamic_axes={"features": {0: "batch"}, "probs": {0: "batch"}})
+        proto = onnx.load(str(tmp))
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = CLIP_METADATA_KEY, json.dumps(meta)
+        onnx.save(proto, str(tmp))
     return path

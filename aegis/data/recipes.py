@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
 from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
+from aegis.io import atomic_path
 from aegis.progress import progress
 from aegis.runtime.onnx import cached_model
 
@@ -142,9 +142,8 @@ def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
                else np.empty((0, t, 48, 48), np.uint8))
     info.update(frames=len(crops), faceless=sum(c is None for c in crops), end_frames=ends, labels=labels,
                 stride=job.stride if job.settings.recipe == "bigfacex" else 0)
-    tmp = job.part.with_name(job.part.stem + ".partial.npz")
-    np.savez(tmp, windows=windows, info=np.array(json.dumps(info)))
-    os.replace(tmp, job.part)
+    with atomic_path(job.part) as tmp:
+        np.savez(tmp, windows=windows, info=np.array(json.dumps(info)))
     return info
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import pickle
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.errors import AegisError
+from aegis.io import atomic_path, write_csv, write_text
 
 INDEX_COLUMNS = ("label", "subject", "source", "video", "end_frame", "stride")
 
@@ -40,19 +40,11 @@ def write_store(out: str | Path, windows: np.ndarray, rows: list[dict], meta: di
     if windows.dtype != np.uint8 or windows.ndim != 4 or len(windows) != len(rows):
         raise ValueError(f"windows must be uint8 (N, t, H, W) with one row each, got {windows.dtype} {windows.shape}")
     (out / "meta.json").unlink(missing_ok=True)
-    tmp = out / "windows.partial.npy"
-    np.save(tmp, windows)
-    os.replace(tmp, out / "windows.npy")
-    tmp = out / "index.partial.csv"
-    with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-        writer = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
-        writer.writeheader()
-        writer.writerows({k: row.get(k, "") for k in INDEX_COLUMNS} for row in rows)
-    os.replace(tmp, out / "index.csv")
+    with atomic_path(out / "windows.npy") as tmp:
+        np.save(tmp, windows)
+    write_csv(out / "index.csv", INDEX_COLUMNS, rows)
     meta = {**meta, "count": len(rows), "window": list(windows.shape[1:]), "sha256": _digest(windows)}
-    tmp = out / "meta.partial.json"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp, out / "meta.json")
+    write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
     return out
 
 

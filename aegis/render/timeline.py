@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.io import atomic_path
 from aegis.labels import CLASSES
 
 COLOURS = {"anger": (40, 40, 220), "disgust": (40, 150, 40), "fear": (160, 60, 160), "happiness": (0, 190, 250),
@@ -80,11 +81,9 @@ def draw_timeline(frames_csv: str | Path, out: str | Path, fps: float = 25.0, wi
                 cv2.LINE_AA)
     cv2.putText(img, "probability (smoothed); band: the label shown; gaps: frames without the face",
                 (LEFT + 160, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (80, 80, 80), 1, cv2.LINE_AA)
-    out = Path(out)
-    tmp = out.with_name(out.stem + ".partial.png")
-    cv2.imwrite(str(tmp), img)
-    tmp.replace(out)
-    return out
+    with atomic_path(out) as tmp:
+        cv2.imwrite(str(tmp), img)
+    return Path(out)
 
 
 def _y_scale(img: np.ndarray, top: int) -> None:
