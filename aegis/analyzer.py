@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from aegis.errors import SourceError
-from aegis.faces.detect import DEFAULT_DETECT_EVERY, Detector, make_detector
+from aegis.faces.base import Detector
+from aegis.faces.registry import make_detector
 from aegis.faces.track import TrackerSettings
 from aegis.outputs import AnalysisWriter
 from aegis.progress import progress
+from aegis.readers import FrameSource, open_source
 from aegis.render.overlay import OVERLAYS, draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import DEFAULT_THRESHOLD, FrameResult
-from aegis.runtime.stream import DEFAULT_COAST, FacePipeline, StreamSettings
-from aegis.sources import FrameSource, open_source
+from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY, FacePipeline, StreamSettings
 
 log = logging.getLogger("aegis")
 

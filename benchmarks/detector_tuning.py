@@ -18,10 +18,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.faces.detect import HaarDetector, HaarSettings
+from aegis.faces.haar import HaarDetector, HaarSettings
+from aegis.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline
-from aegis.sources import open_source
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 PEOPLE = {"face-demographics-walking.gif": 2, "head-pose-face-detection-female-and-male.gif": 2,

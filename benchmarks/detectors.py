@@ -122,10 +122,10 @@ def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int 
     """Our detectors on the scenes and, through the pipeline, on the crowd clip (if any) and the shared
     clips."""
     from aegis.faces.crop import to_grey
-    from aegis.faces.detect import make_detector
+    from aegis.faces.registry import make_detector
+    from aegis.readers import open_source
     from aegis.runtime.onnx import OnnxModel
     from aegis.runtime.stream import FacePipeline, StreamSettings
-    from aegis.sources import open_source
 
     detector = make_detector(detector_name, face_px)
     result = {"scenes": {k: score_scenes(lambda f: [d.box for d in detector(to_grey(f))], v)

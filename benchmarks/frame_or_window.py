@@ -22,10 +22,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.faces.detect import make_detector
+from aegis.faces.registry import make_detector
+from aegis.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
-from aegis.sources import open_source
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HALF = 20

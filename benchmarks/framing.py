@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from aegis.data.images import as_frame, scan_stills
-from aegis.faces.detect import DETECTORS, Detector, make_detector
+from aegis.faces.base import Detector
+from aegis.faces.registry import detector_names, make_detector
 
 
 def box_in_crop(grey: np.ndarray, detector: Detector, scale: int = 4) -> np.ndarray | None:
@@ -52,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", action="append", required=True, help="images=PATH or fer2013=PATH")
     parser.add_argument("--limit", type=int, default=1000, help="crops sampled per source")
-    parser.add_argument("--detector", choices=DETECTORS, default="haar")
+    parser.add_argument("--detector", choices=detector_names(), default="haar")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = [measure(s, args.limit, args.detector) for s in args.source]

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from websockets.sync.client import connect
 
-from aegis.sources import open_source
+from aegis.readers import open_source
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 

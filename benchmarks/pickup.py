@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from detectors import background, ckplus_crops
 
-from aegis.faces.detect import DEFAULT_DETECTOR, DETECTORS, make_detector
+from aegis.faces.registry import DEFAULT_DETECTOR, detector_names, make_detector
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
@@ -56,7 +56,7 @@ def delay(model: OnnxModel, detector: str, face_px: int | None, every: int, fram
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR)
+    parser.add_argument("--detector", choices=detector_names(), default=DEFAULT_DETECTOR)
     parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: the detector's)")
     parser.add_argument("--still-background", action="store_true", help="draw the background once, not each frame")
     parser.add_argument("--json", type=Path)

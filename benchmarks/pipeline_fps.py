@@ -23,11 +23,12 @@ import cv2
 import numpy as np
 
 from aegis.faces.crop import to_grey
-from aegis.faces.detect import DEFAULT_DETECT_EVERY, DEFAULT_DETECTOR, DETECTORS, HaarDetector, make_detector
+from aegis.faces.haar import HaarDetector
+from aegis.faces.registry import DEFAULT_DETECTOR, detector_names, make_detector
+from aegis.readers import open_source
 from aegis.render.overlay import draw_overlay
 from aegis.runtime.onnx import OnnxModel
-from aegis.runtime.stream import FacePipeline, StreamSettings
-from aegis.sources import open_source
+from aegis.runtime.stream import DEFAULT_DETECT_EVERY, FacePipeline, StreamSettings
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 CLIPS = ("head-pose-face-detection-male.gif", "head-pose-face-detection-female.gif",
@@ -112,7 +113,7 @@ def main() -> None:
     parser.add_argument("--model", help="ONNX model (default: the shipped default)")
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--detect-every", type=int, default=DEFAULT_DETECT_EVERY)
-    parser.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR)
+    parser.add_argument("--detector", choices=detector_names(), default=DEFAULT_DETECTOR)
     parser.add_argument("--min-face", type=int, help="smallest face wanted, frame pixels (default: the detector's)")
     parser.add_argument("--scan-still", action="store_true", help="band scans take the whole frame (skip_still off)")
     parser.add_argument("--noise", type=float, default=0.0, help="Gaussian noise added to each frame (grey levels)")

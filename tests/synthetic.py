@@ -7,7 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.faces.detect import Detection, Region, detect_in_region, in_region_only
+from aegis.faces.base import Detection, Region
+from aegis.faces.geometry import detect_in_region, in_region_only
 
 COLOURS = {"red": (40, 40, 240), "blue": (250, 170, 60), "green": (40, 250, 40)}  # BGR, distinct grey levels
 

@@ -9,7 +9,7 @@ from synthetic import SquareDetector, draw_frame, write_file, write_truncated_av
 
 from aegis.analyzer import Analyzer
 from aegis.outputs import CSV_BASE
-from aegis.sources import open_source
+from aegis.readers import open_source
 
 COLUMNS = ("frame,time_s,track_id,x,y,w,h,face_score,label,confidence,"
            "anger,disgust,fear,happiness,sadness,surprise,neutral,coasted")

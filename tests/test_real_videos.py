@@ -6,7 +6,7 @@ import pytest
 from conftest import shared_data
 
 from aegis.analyzer import Analyzer
-from aegis.sources import open_source
+from aegis.readers import open_source
 
 pytestmark = pytest.mark.real_data
 

@@ -24,7 +24,8 @@ from aegis.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
 from aegis.app.session import MAX_FRAME_BYTES, MAX_FRAME_SIDE, FrameError, LiveSession
 from aegis.errors import AegisError
-from aegis.faces.detect import Detector, HaarDetector
+from aegis.faces.base import Detector
+from aegis.faces.haar import HaarDetector
 from aegis.labels import CLASSES
 from aegis.render.emoji import emoji
 from aegis.runtime.results import UNCERTAIN

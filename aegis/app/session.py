@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from aegis.analyzer import Analyzer
-from aegis.faces.detect import Detector
+from aegis.faces.base import Detector
 from aegis.imagesize import ImageError, ImageTooLarge, decode_image
 from aegis.runtime.results import FrameResult
 from aegis.runtime.stream import FacePipeline

@@ -11,7 +11,8 @@ from aegis.clips.runtime import ClipModel
 from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
-from aegis.faces.detect import Detector, make_detector
+from aegis.faces.base import Detector
+from aegis.faces.registry import make_detector
 from aegis.runtime.results import FrameResult
 
 

@@ -16,8 +16,9 @@ from aegis.clips.voting import VoteSettings, main_track, person_region, track_we
 from aegis.data.sources import Video, read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.faces.base import Detector
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
+from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
 from aegis.io import atomic_path, files_digest
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model

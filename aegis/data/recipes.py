@@ -22,8 +22,9 @@ from aegis.data.sources import Video, read_frames, scan_source, source_defaults
 from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError
+from aegis.faces.base import Detector
 from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
-from aegis.faces.detect import DEFAULT_DETECTOR, Detector, named_detector
+from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
 from aegis.io import atomic_path
 from aegis.progress import progress
 from aegis.runtime.onnx import cached_model

@@ -17,18 +17,17 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from aegis.faces.base import BOX_SLACK, Detection, Region
 from aegis.faces.crop import Box, stretch_contrast
-from aegis.faces.detect import (
-    BOX_SLACK,
+from aegis.faces.geometry import (
     REGION_FACE_BAND,
     REGION_FACE_SIDE,
-    Detection,
-    Region,
     region_around,
     region_image,
     rescaled,
     suppress_overlaps,
 )
+from aegis.faces.registry import register_detector
 
 STRIDE, CELL = 2, 12  # P-Net: one output per 2 pixels, each for a 12x12 window
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "mtcnn"
@@ -190,6 +189,12 @@ class MtcnnDetector:
         boxes = _regress(boxes, reg)
         pick = nms(boxes, 0.7, by_min=True)
         return boxes[pick], points[pick]
+
+
+@register_detector("mtcnn")
+def _mtcnn(face_px: int | None = None, threads: int = 1) -> MtcnnDetector:
+    """MTCNN whose pyramid starts at `face_px` faces (default 20 px), on `threads` ONNX Runtime threads."""
+    return MtcnnDetector(MtcnnSettings(min_face=face_px or MtcnnSettings.min_face), threads=threads)
 
 
 def nms(boxes: np.ndarray, overlap: float, by_min: bool = False) -> np.ndarray:

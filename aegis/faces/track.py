@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from aegis.faces.base import Detection
 from aegis.faces.crop import Box, eye_roll
-from aegis.faces.detect import Detection
 
 _INFEASIBLE = 1e6
 

@@ -1,4 +1,5 @@
-"""Model registry: `@register_model` records entrypoints, `create_model` builds them by name."""
+"""Model registry (a leaf: the families in aegis.models register into it): `@register_model` records
+entrypoints, `create_model` builds them by name."""
 
 from __future__ import annotations
 
@@ -40,13 +41,11 @@ def register_model(name: str, layout: str = "stack", temporal: bool = True) -> C
 
 def list_models() -> list[str]:
     """Names of all registered models, sorted."""
-    _import_families()
     return sorted(_REGISTRY)
 
 
 def model_spec(name: str) -> ModelSpec:
     """The spec of a registered model; an unknown name raises ValueError listing the valid ones."""
-    _import_families()
     if name not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]
@@ -62,8 +61,3 @@ def create_model(name: str, num_classes: int = 7, frames: int = 5) -> nn.Module:
     if num_classes < 2 or frames < 1:
         raise ValueError(f"need num_classes >= 2 and frames >= 1, got {num_classes} and {frames}")
     return model_spec(name).builder(num_classes=num_classes, frames=model_frames(name, frames))
-
-
-def _import_families() -> None:
-    """Import the model files so their decorators run."""
-    from aegis.models import emotionnet_nano, mini_xception, mobilenetv2, resnet20, vgg, video_resnet  # noqa: F401

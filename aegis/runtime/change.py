@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from aegis.faces.detect import Region
+from aegis.faces.base import Region
 
 BLOCK = 16  # the frame is compared in blocks of this many pixels a side (their means: noise averages out, and a
 # block mean is all the memory holds of a frame: 40x30 numbers for 640x480, too coarse to show a face); the last

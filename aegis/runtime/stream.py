@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from aegis.data.windows import FaceWindow
+from aegis.faces.base import BOX_SLACK, Detection, Detector
 from aegis.faces.crop import crop_face, to_grey
-from aegis.faces.detect import BOX_SLACK, DEFAULT_DETECT_EVERY, Detection, Detector, size_band, suppress_overlaps
+from aegis.faces.geometry import size_band, suppress_overlaps
 from aegis.faces.track import Track, Tracker, TrackerSettings, centre_distance
 from aegis.runtime.change import ChangeRegions
 from aegis.runtime.onnx import OnnxModel
@@ -18,6 +19,7 @@ from aegis.runtime.results import DEFAULT_THRESHOLD, UNCERTAIN, FaceResult, Fram
 NEAR_SEARCH_MAX_MISSED = 3  # a track lost for longer has likely left: stop the costly tilted search for it
 REFIND_DISTANCE = 0.5  # a tracked face is re-found when a detection is centred this many face widths from it
 REGROW = 0.25  # a re-found face's share of its size, each side, left out of the band scan's changed region
+DEFAULT_DETECT_EVERY = 3  # one whole-frame scan spread over every 3 frames (size bands); tracked faces every frame
 DEFAULT_COAST = 1  # frames a missed face stays shown: a blink of the detector, not a face that left
 
 

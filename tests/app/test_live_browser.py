@@ -22,7 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from aegis.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
-from aegis.sources import open_source  # noqa: E402
+from aegis.readers import open_source  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"

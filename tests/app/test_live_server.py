@@ -18,7 +18,7 @@ from websockets.sync.client import connect  # noqa: E402
 from aegis.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.app.session import MAX_FRAME_BYTES  # noqa: E402
-from aegis.sources import open_source  # noqa: E402
+from aegis.readers import open_source  # noqa: E402
 
 
 def _jpeg(frame: np.ndarray) -> bytes:

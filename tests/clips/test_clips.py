@@ -116,7 +116,7 @@ def test_main_face_features_with_person_context_on_a_real_two_person_clip():
 
     from aegis.clips.store import video_frames
     from aegis.data.sources import Video
-    from aegis.faces.detect import HaarDetector
+    from aegis.faces.haar import HaarDetector
     from aegis.runtime.onnx import OnnxModel
 
     path = shared_data("videos") / "head-pose-face-detection-female-and-male.gif"

@@ -8,8 +8,8 @@ from aegis.data.recipes import RecipeSettings, build_video_store
 from aegis.data.sources import list_sources, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.readers import open_source
 from aegis.runtime.stream import FacePipeline, StreamSettings
-from aegis.sources import open_source
 
 
 def _layout(root):

@@ -4,8 +4,11 @@ import pytest
 from conftest import shared_data
 
 from aegis.errors import AegisError
+from aegis.faces.base import Detection
 from aegis.faces.crop import to_grey
-from aegis.faces.detect import Detection, HaarDetector, detect_in_region, make_detector, suppress_overlaps
+from aegis.faces.geometry import detect_in_region, suppress_overlaps
+from aegis.faces.haar import HaarDetector
+from aegis.faces.registry import make_detector
 
 
 def test_haar_finds_no_face_in_flat_frame():

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 from synthetic import SquareDetector, draw_frame
 
-from aegis.faces.detect import Detection
+from aegis.faces.base import Detection
 from aegis.faces.track import Tracker, TrackerSettings, iou
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from synthetic import SquareDetector, draw_frame
 
-from aegis.faces.detect import size_band
+from aegis.faces.geometry import size_band
 from aegis.labels import CLASSES
 from aegis.meta import ModelInfo
 from aegis.runtime.results import UNCERTAIN

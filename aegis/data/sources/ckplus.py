@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aegis.data.images import IMAGE_SUFFIXES
-from aegis.data.sources import SourceReport, Video, register_source
+from aegis.data.sources.base import SourceReport, Video, register_source
 from aegis.errors import AegisError
 from aegis.labels import CONTEMPT, ckplus_label
 

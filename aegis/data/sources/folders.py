@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aegis.data.images import IMAGE_SUFFIXES, scan_images
-from aegis.data.sources import SourceReport, Video, register_source
+from aegis.data.sources.base import SourceReport, Video, register_source
 from aegis.labels import canonical_label
-from aegis.sources import VIDEO_SUFFIXES
+from aegis.readers import VIDEO_SUFFIXES
 
 
 def _label(name: str, contempt: bool, report: SourceReport) -> str | None:

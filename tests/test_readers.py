@@ -7,7 +7,7 @@ import pytest
 from synthetic import draw_frame, write_file, write_truncated_avi, write_video
 
 from aegis.errors import SourceError
-from aegis.sources import open_source
+from aegis.readers import open_source
 
 
 def test_video_file(tmp_path):
@@ -62,11 +62,11 @@ def test_a_video_without_a_frame_rate_is_warned_about_and_its_assumed_rate_recor
                                                                                      tiny_model):
     import json
 
-    from aegis import sources
+    from aegis import readers
     from aegis.analyzer import Analyzer
 
     video = write_video(tmp_path / "v.mp4", [draw_frame([("red", (40, 40, 64, 64))])] * 3)
-    real = sources.cv2.VideoCapture
+    real = readers.cv2.VideoCapture
 
     class NoRate:
         def __init__(self, *args):
@@ -78,7 +78,7 @@ def test_a_video_without_a_frame_rate_is_warned_about_and_its_assumed_rate_recor
         def __getattr__(self, name):
             return getattr(self.capture, name)
 
-    monkeypatch.setattr(sources.cv2, "VideoCapture", NoRate)
+    monkeypatch.setattr(readers.cv2, "VideoCapture", NoRate)
     with caplog.at_level(logging.WARNING, logger="aegis"):
         Analyzer(model=tiny_model).save(str(video), tmp_path / "out", video=False)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

@@ -1,4 +1,4 @@
-"""Frame sources: video files, animated GIFs, image folders or globs, and webcams, read one frame at a time."""
+"""Frame readers: video files, animated GIFs, image folders or globs, and webcams, read one frame at a time."""
 
 from __future__ import annotations
 
