@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from aegis.cli import build_parser, main
-from aegis.clidoc import ROOT, commands, options, readme_with_usage, reference
+from aegis.cli.reference import ROOT, commands, options, readme_with_usage, reference
 
 README = (ROOT / "README.md").read_text()
 CLI_MD = (ROOT / "docs" / "cli.md").read_text()
@@ -23,8 +23,8 @@ def test_every_command_and_option_is_in_the_readme_and_docs_cli_md():
 
 
 def test_the_generated_files_are_up_to_date():
-    assert reference() == CLI_MD, "docs/cli.md is stale: run python -m aegis.clidoc"
-    assert readme_with_usage(README) == README, "the README's usage block is stale: run python -m aegis.clidoc"
+    assert reference() == CLI_MD, "docs/cli.md is stale: run python -m aegis.cli.reference"
+    assert readme_with_usage(README) == README, "the README's usage block is stale: run python -m aegis.cli.reference"
 
 
 def test_every_option_has_help_and_shows_its_default(capsys):
