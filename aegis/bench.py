@@ -54,11 +54,11 @@ def _from_registry(name: str, threads: int, workdir: Path) -> Candidate:
     try:
         import torch
 
-        from aegis.export import export_onnx
         from aegis.labels import CLASSES
         from aegis.meta import ModelInfo
         from aegis.models.registry import create_model, model_frames, model_spec
         from aegis.models.stats import count_params
+        from aegis.training.export import export_onnx
     except ImportError as exc:
         raise AegisError(f"{name!r} is not an ONNX file; benchmarking registry models needs torch "
                          "(pip install 'aegis-fer[train]')") from exc
@@ -152,7 +152,7 @@ def _time_torch(c: Candidate, x: np.ndarray, n: int, threads: int) -> list[float
     """Milliseconds of n eager torch calls on the same uint8 input (normalised in torch, as the graph does)."""
     import torch
 
-    from aegis.models.inputs import pixel_input
+    from aegis.training.inputs import pixel_input
 
     torch.set_num_threads(threads)
     crops = torch.from_numpy(x)

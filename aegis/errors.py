@@ -11,3 +11,7 @@ class SourceError(AegisError):
 
 class ModelError(AegisError):
     """A model file that is missing, unreadable or lacks AEGIS metadata."""
+
+
+class ConfigError(AegisError, ValueError):
+    """A setting out of range, or a name no config knows: an AegisError for the CLI, a ValueError for callers."""

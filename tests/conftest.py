@@ -24,10 +24,10 @@ def shared_data(sub: str) -> Path:
 def tiny_model(tmp_path_factory) -> Path:
     """A randomly initialised timeconvnet-minixception exported to ONNX with metadata (needs the train extra)."""
     pytest.importorskip("torch")
-    from aegis.export import export_onnx
     from aegis.labels import CLASSES
     from aegis.meta import ModelInfo
     from aegis.models import create_model
+    from aegis.training.export import export_onnx
 
     path = tmp_path_factory.mktemp("model") / "tiny.onnx"
     return export_onnx(create_model("timeconvnet-minixception"),

@@ -3,7 +3,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from aegis.conditions import CONDITIONS, apply_condition, degrade  # noqa: E402
+from aegis.training.conditions import CONDITIONS, apply_condition, degrade  # noqa: E402
 
 
 def _windows(b: int = 4) -> torch.Tensor:

@@ -7,9 +7,10 @@ torch = pytest.importorskip("torch")
 
 from aegis.cli import main  # noqa: E402
 from aegis.data.store import load_store  # noqa: E402
-from aegis.distill import teacher_probs  # noqa: E402
 from aegis.errors import AegisError  # noqa: E402
-from aegis.train import TrainConfig, pick_device, train  # noqa: E402
+from aegis.training.config import TrainConfig  # noqa: E402
+from aegis.training.distill import teacher_probs  # noqa: E402
+from aegis.training.loop import pick_device, train  # noqa: E402
 from tests.test_train import _store  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def test_distilled_targets_average_the_teachers_and_train_a_student(tmp_path, ca
     student = train(TrainConfig(model="minixception-2d", data=str(tmp_path / "store"), out=str(tmp_path / "s"),
                                 epochs=1, batch=16, threads=1, votes=str(out), vote_weight=0.7,
                                 holdout=(0.2, 0.0)), device="cpu")
-    assert student["train"] + student["val"] == 28
+    assert student.train + student.val == 28
     assert stems == load_store(tmp_path / "store").videos
 
 

@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("torch")
 
 from aegis.cli import main  # noqa: E402
-from aegis.search import is_feasible, pareto_front, sample_nano  # noqa: E402
+from aegis.training.search import is_feasible, pareto_front, sample_nano  # noqa: E402
 
 
 def test_pareto_front_against_hand_picked_points():

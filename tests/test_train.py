@@ -11,7 +11,9 @@ from aegis.errors import AegisError  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
 from aegis.runtime.onnx import OnnxModel  # noqa: E402
 from aegis.splits import split_indices  # noqa: E402
-from aegis.train import TrainConfig, augment, lr_factor, train  # noqa: E402
+from aegis.training.augment import augment  # noqa: E402
+from aegis.training.config import TrainConfig  # noqa: E402
+from aegis.training.loop import lr_factor, train  # noqa: E402
 
 
 def _store(path, n=70, seed=0, meta=None):
@@ -50,7 +52,7 @@ def test_subject_split_never_shares_a_subject():
 
 
 def test_two_epoch_smoke_with_resume_and_export(tmp_path):
-    from aegis.export import export_checkpoint
+    from aegis.training.export import export_checkpoint
 
     data = _store(tmp_path / "store", meta={"margin": "person"})
     cfg = TrainConfig(model="timeconvnet-minixception", data=str(data), out=str(tmp_path / "run"), epochs=2,
@@ -66,7 +68,7 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     with pytest.raises(AegisError, match="another configuration"):
         train(longer, resume=True)
     result = train(cfg, resume=True)  # already finished: resumes at epoch 2 of 2 and stops
-    assert result["epochs"] == 2
+    assert result.epochs == 2
     with open(tmp_path / "run" / "log.csv") as f:
         assert len(list(csv.DictReader(f))) == 2
     model = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "m.onnx")[0])
@@ -99,7 +101,7 @@ def test_store_without_meta_is_refused(tmp_path):
 
 
 def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
-    import aegis.train as training
+    import aegis.training.loop as training
 
     data = _store(tmp_path / "store")
     cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=3, batch=16,
@@ -156,7 +158,7 @@ def test_cli_kfold_writes_summary(tmp_path):
 
 
 def test_random_erase_covers_one_rectangle_in_every_frame():
-    from aegis.train import random_erase
+    from aegis.training.augment import random_erase
 
     x = torch.full((6, 1, 48, 48), 0.5).repeat(1, 5, 1, 1)
     y = random_erase(x, 1.0, torch.Generator().manual_seed(0))
@@ -171,7 +173,7 @@ def test_random_erase_covers_one_rectangle_in_every_frame():
 
 
 def test_mixup_keeps_the_larger_share_on_each_window():
-    from aegis.train import mixup
+    from aegis.training.augment import mixup
 
     x = torch.arange(8, dtype=torch.float32).view(8, 1, 1, 1).expand(8, 5, 4, 4)
     target = torch.eye(8)
@@ -184,7 +186,7 @@ def test_mixup_keeps_the_larger_share_on_each_window():
 
 
 def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
-    from aegis.train import soft_targets
+    from aegis.training.targets import soft_targets
 
     data = load_store(_store(tmp_path / "store", n=14))
     votes = tmp_path / "votes.csv"  # v0 is anger: 6 anger and 4 neutral votes; v1 has only "not a face" votes
@@ -201,7 +203,7 @@ def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
                       batch=8, threads=1, votes=str(votes), erase=0.5, mixup=0.2, label_smoothing=0.1,
                       holdout=(0.2, 0.0), conditions=0.5)
     result = train(cfg)
-    assert result["test"] == 0 and result["val"] > 0 and result["train"] + result["val"] == 14
+    assert result.test == 0 and result.val > 0 and result.train + result.val == 14
     with pytest.raises(AegisError, match="no row matches"):
         soft_targets(data, labels, CLASSES, str(_votes_for(tmp_path, "elsewhere")), 1.0)
     with pytest.raises(AegisError, match="conditions"):
@@ -211,7 +213,7 @@ def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
 
 
 def test_runs_are_scored_against_the_class_their_target_puts_first(tmp_path):
-    from aegis.train import scoring_labels
+    from aegis.training.targets import scoring_labels
 
     data = load_store(_store(tmp_path / "store", n=14))
     labels = np.array([CLASSES.index(label) for label in data.labels])
@@ -235,7 +237,7 @@ def _votes_for(tmp_path, stem):
 
 
 def test_balanced_epoch_draws_classes_equally():
-    from aegis.train import _epoch_order
+    from aegis.training.loop import _epoch_order
 
     labels = np.array([0] * 900 + [1] * 90 + [2] * 10)
     order = _epoch_order(np.arange(1000), labels, True, torch.Generator().manual_seed(0))
@@ -247,7 +249,7 @@ def test_balanced_epoch_draws_classes_equally():
 
 def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path):
     from aegis.models import create_model
-    from aegis.train import init_from
+    from aegis.training.checkpoints import init_from
 
     data = _store(tmp_path / "store", n=28)
     train(TrainConfig(model="emotionnet-nano-b", data=str(data), out=str(tmp_path / "a"), epochs=1, batch=16,
@@ -266,7 +268,7 @@ def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path
 
 
 def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(tmp_path):
-    from aegis.export import export_checkpoint
+    from aegis.training.export import export_checkpoint
 
     data = _store(tmp_path / "store")
     train(TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=2, batch=16,
@@ -285,7 +287,7 @@ def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(
 
 def test_init_inflates_a_single_frame_stem_into_a_timeconvnet(tmp_path):
     from aegis.models import create_model
-    from aegis.train import init_from
+    from aegis.training.checkpoints import init_from
 
     torch.manual_seed(0)
     static = create_model("emotionnet-nano-a").eval()

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis distill`: the teachers' softened, averaged probabilities over a store, as a --votes CSV."""
     require_torch("distill")
-    from aegis.distill import teacher_probs, write_targets
+    from aegis.training.distill import teacher_probs, write_targets
 
     probs, classes, stems = teacher_probs(args.runs, args.data, args.temperature, not args.no_flip, args.device)
     path = write_targets(args.out, probs, classes, stems)

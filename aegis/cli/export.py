@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis export`: write an ONNX file with the metadata the runtime reads."""
     require_torch("export")
-    from aegis.export import export_checkpoint
+    from aegis.training.export import export_checkpoint
 
     path, report = export_checkpoint(args.run, args.out, crop=args.crop, calibrate=args.calibrate,
                                      flip_tta=args.flip_tta)

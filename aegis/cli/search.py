@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis search`: sample Nano architectures under the constraints and keep the Pareto front."""
     require_torch("search")
-    from aegis.search import SearchConfig, run_search
+    from aegis.training.config import SearchConfig
+    from aegis.training.search import run_search
 
     cfg = SearchConfig(data=args.data, out=args.out, max_params=args.max_params, min_acc=args.min_acc,
                        budget_minutes=args.budget_minutes, proxy_epochs=args.proxy_epochs, seed=args.seed,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,34 +21,11 @@ from aegis.io import atomic_path
 from aegis.metrics import classification_report, confusion_matrix, fit_temperature, reliability, softmax
 from aegis.progress import progress
 from aegis.splits import split_indices
-
-CLIP_MODELS = ("clip-pyramid", "clip-lstm3d")
-
-
-@dataclass(frozen=True)
-class ClipTrainConfig:
-    """A clip-model run: which model, the clip store, the run folder and the optimisation settings.
-
-    `levels` are clip-pyramid's pyramid levels; `k` is the number of frames clip-lstm3d samples per clip
-    (at random in training, evenly at validation and test); `threads` are torch's CPU threads.
-    """
-
-    model: str
-    data: str
-    out: str
-    epochs: int = 60
-    batch: int = 128
-    lr: float = 1e-3
-    seed: int = 0
-    levels: tuple[int, ...] = (0, 1, 2, 3)
-    k: int = 32
-    threads: int = 2
+from aegis.training.config import ClipTrainConfig
 
 
 def train_clip_model(cfg: ClipTrainConfig) -> dict:
     """Train with a subject split; writes best.pt, test_report.json and model.onnx (with metadata) under out."""
-    if cfg.model not in CLIP_MODELS:
-        raise AegisError(f"clip model {cfg.model!r} is not one of {CLIP_MODELS}")
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     rng = np.random.default_rng(cfg.seed)

@@ -37,8 +37,8 @@ def test_forward_shape_and_finite(name):
 
 @pytest.mark.parametrize("name", list_models())
 def test_onnx_round_trip_matches_torch(name, tmp_path):
-    from aegis.export import export_onnx
     from aegis.runtime.onnx import OnnxModel
+    from aegis.training.export import export_onnx
 
     torch.manual_seed(0)
     model = create_model(name).eval()

@@ -10,7 +10,8 @@ from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.io import write_csv
 from aegis.metrics import softmax
-from aegis.train import load_run, pick_device, window_logits
+from aegis.training.checkpoints import load_run
+from aegis.training.loop import pick_device, window_logits
 
 
 def teacher_probs(runs: list[str], data: str, temperature: float = 2.0, flip: bool = True,

@@ -12,7 +12,7 @@ from torch import nn
 
 from aegis.io import atomic_path
 from aegis.meta import METADATA_KEY, ModelInfo
-from aegis.models.inputs import pixel_input
+from aegis.training.inputs import pixel_input
 
 
 class ExportedModel(nn.Module):
@@ -68,7 +68,8 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None =
     (those that chose its epoch, never trained on) and reports the calibration error there before and
     after. `flip_tta` puts mirror-image test-time augmentation into the graph.
     """
-    from aegis.train import load_run, validation_logits
+    from aegis.training.checkpoints import load_run
+    from aegis.training.loop import validation_logits
 
     model, info, ckpt = load_run(ckpt_path)
     info = replace(info, crop=crop or info.crop)

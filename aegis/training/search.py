@@ -23,14 +23,15 @@ import torch
 from aegis.bench import time_calls
 from aegis.data.store import load_store
 from aegis.errors import AegisError
-from aegis.export import export_onnx
 from aegis.labels import CONTEMPT, class_names
 from aegis.meta import ModelInfo
 from aegis.models.emotionnet_nano import NANO_A, NANO_B, EmotionNetNano, NanoConfig
 from aegis.models.stats import count_params
 from aegis.runtime.onnx import OnnxModel
 from aegis.splits import split_indices
-from aegis.train import _label_array, evaluate_windows, lr_factor, train_epoch
+from aegis.training.export import export_onnx
+from aegis.training.loop import evaluate_windows, lr_factor, train_epoch
+from aegis.training.targets import label_array
 
 MAX_PARAMS_INDICATOR = 1_000_000  # the seed's constraint: params <= 1M (and accuracy >= the target)
 COLUMNS = ("candidate", "config", "params", "val_acc", "latency_ms", "feasible", "seconds")
@@ -90,7 +91,7 @@ def run_search(cfg: SearchConfig) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     store = load_store(cfg.data)
     classes = class_names(CONTEMPT in store.labels)
-    labels = _label_array(store, classes)
+    labels = label_array(store, classes)
     train_idx, val_idx, _ = split_indices(store.subjects, "subject", cfg.seed)
     if not len(train_idx) or not len(val_idx):
         raise AegisError(f"{cfg.data} has too few subjects for a train/validation split")
