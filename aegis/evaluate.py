@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 
 from aegis.clips.clip import clip_decision
-from aegis.clips.runtime import ClipModel
 from aegis.clips.store import ClipStore, build_clip_store, load_clip_store
 from aegis.data.images import as_frame, scan_stills
 from aegis.data.sources import read_frames, scan_source
@@ -22,6 +21,7 @@ from aegis.faces.crop import crop_face, eye_roll
 from aegis.faces.registry import DEFAULT_DETECTOR, make_detector
 from aegis.metrics import classification_report, confusion_matrix, reliability
 from aegis.progress import progress
+from aegis.runtime.clip import ClipModel
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
@@ -38,7 +38,7 @@ def evaluate_clip_store(model: ClipModel, store: ClipStore) -> dict:
     report = classification_report(confusion_matrix([lookup[store.rows[i]["label"]] for i in keep], preds,
                                                      len(lookup)), model.classes)
     skipped = _count(np.array([r["label"] for r in store.rows if r["label"] not in lookup]))
-    return {**report, "skipped_labels": skipped, "model": {"path": str(model.path), "name": model.meta["name"]}}
+    return {**report, "skipped_labels": skipped, "model": {"path": str(model.path), "name": model.info.name}}
 
 
 def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1,
@@ -57,7 +57,7 @@ def evaluate_clip_source(model: ClipModel, source: str, workers: int = 1,
     clips = report["n"] + len(meta["no_face"]) + len(meta["unreadable"])
     return {**report, "clip_accuracy": float(np.trace(report["confusion"])) / clips, "clips": clips,
             "no_face": len(meta["no_face"]), "no_face_clips": meta["no_face"], "unreadable": meta["unreadable"],
-            "skipped": meta["skipped_files"], "method": f"main-face voting + {model.meta['name']}"}
+            "skipped": meta["skipped_files"], "method": f"main-face voting + {model.info.name}"}
 
 
 def evaluate_store(model: OnnxModel, path: str | Path, batch: int = 256) -> dict:

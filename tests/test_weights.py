@@ -28,13 +28,13 @@ def test_shipped_model_metadata_and_output(name):
 @pytest.mark.skipif(not (WEIGHTS_DIR / "clip-pyramid.onnx").is_file(), reason="no clip model shipped")
 def test_shipped_clip_model_fits_its_frame_model():
     from aegis.clips.features import clip_frames
-    from aegis.clips.runtime import ClipModel
+    from aegis.runtime.clip import ClipModel
 
     clip = ClipModel("clip-pyramid")
-    assert clip.meta["context_model"] is None and clip.classes == CLASSES
-    frames = clip_frames(OnnxModel(clip.meta["feature_model"]),
+    assert clip.info.context_model is None and clip.classes == CLASSES
+    frames = clip_frames(OnnxModel(clip.info.feature_model),
                          np.random.default_rng(0).integers(0, 256, (9, 48, 48), dtype=np.uint8))
-    assert frames.shape == (9, clip.meta["frame_dim"])
+    assert frames.shape == (9, clip.info.frame_dim)
     np.testing.assert_allclose(clip([frames, frames[:2]]).sum(1), 1.0, atol=1e-5)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from aegis.cli.common import (
     add_detector,
     add_setting,
-    load_clip_model,
+    load_any_model,
 )
 from aegis.clips.voting import VoteSettings
 from aegis.faces.registry import make_detector
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from aegis.runtime.onnx import WEIGHTS_DIR
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
-    clip_model = load_clip_model(name)  # None: a frame model labels clips by the main face's mean probability
+    chosen = load_any_model(name)
+    clip_model = chosen if chosen.info.input != "window" else None  # None: the frame model's mean probability
     analyzer = None if clip_model else Analyzer(model=name, detector=make_detector(args.detector, args.min_face))
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)
     reports = []

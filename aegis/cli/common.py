@@ -11,7 +11,8 @@ from aegis.faces.registry import DEFAULT_DETECTOR, detector_names
 from aegis.runtime.stream import StreamSettings
 
 if TYPE_CHECKING:
-    from aegis.clips.runtime import ClipModel
+    from aegis.runtime.clip import ClipModel
+    from aegis.runtime.onnx import OnnxModel
 
 MODEL_HELP = ("ONNX model path or shipped model name: static (the default, a frame model), window (the TimeConvNet "
               "on t = 5 crops)")
@@ -69,15 +70,11 @@ def add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
                             "smaller costs more, 8 about 3x for mtcnn, which then upscales the frame)")
 
 
-def load_clip_model(name: str | None) -> ClipModel | None:
-    """The clip model that `name` names; None for no name or a frame model."""
-    from aegis.clips.runtime import ClipModel
-    from aegis.errors import ModelError
+def load_any_model(name: str | None) -> OnnxModel | ClipModel:
+    """The frame or clip model that `name` names (None: the shipped default), by the input kind it declares."""
+    from aegis.runtime.clip import load_model
 
-    try:
-        return ClipModel(name) if name else None
-    except ModelError:
-        return None
+    return load_model(name)
 
 
 def require_torch(mode: str) -> None:

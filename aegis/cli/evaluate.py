@@ -9,7 +9,7 @@ from pathlib import Path
 from aegis.cli.common import (
     MODEL_HELP,
     add_detector,
-    load_clip_model,
+    load_any_model,
     positive_int,
 )
 from aegis.errors import AegisError
@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from aegis.runtime.onnx import OnnxModel
 
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
-    clip_model = load_clip_model(args.model or ("clip-pyramid" if clip_store else None))
+    chosen = load_any_model(args.model or ("clip-pyramid" if clip_store else None))
+    clip_model = chosen if chosen.info.input != "window" else None
     if clip_store or clip_model:
         from aegis.clips.store import load_clip_store
         from aegis.evaluate import evaluate_clip_source, evaluate_clip_store

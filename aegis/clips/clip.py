@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from aegis.analyzer import Analyzer
-from aegis.clips.runtime import ClipModel
 from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video
 from aegis.faces.base import Detector
 from aegis.faces.registry import make_detector
+from aegis.runtime.clip import ClipModel
 from aegis.runtime.results import FrameResult
 
 
@@ -44,7 +44,7 @@ def classify_clip_learned(clip_model: ClipModel, source: str | Path, settings: V
     video = Video(str(source), str(source), "", Path(source))
     face = main_face(video, model, detector or make_detector(), context, settings)
     frames = face_frames(face, model, context)
-    report = {"source": str(source), "method": clip_model.meta["name"], "main_track": face.track,
+    report = {"source": str(source), "method": clip_model.info.name, "main_track": face.track,
               "tracks": face.tracks, "face_frames": len(face.crops), "label": None, "probs": None}
     if frames is not None:
         probs = clip_model([frames])[0]

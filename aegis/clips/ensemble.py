@@ -53,9 +53,9 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
 
     Clips whose label the models lack (e.g. contempt for 7-class models) are left out and counted.
     """
-    from aegis.clips.runtime import ClipModel
     from aegis.clips.store import load_clip_store
     from aegis.errors import AegisError
+    from aegis.runtime.clip import ClipModel
     from aegis.runtime.onnx import resolve_model_path
 
     if method not in ("best", "average"):

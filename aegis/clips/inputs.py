@@ -6,8 +6,7 @@ import numpy as np
 
 from aegis.clips.pyramid import pyramid_features
 from aegis.errors import ModelError
-
-CLIP_INPUTS = ("pyramid", "sequence")
+from aegis.meta import ModelInfo
 
 
 def sample_frames(length: int, k: int = 32, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -17,14 +16,14 @@ def sample_frames(length: int, k: int = 32, rng: np.random.Generator | None = No
     return np.sort(rng.integers(0, length, k))
 
 
-def clip_input(meta: dict, frames: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+def clip_input(info: ModelInfo, frames: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """One clip's model input from its (T, F) per-frame features, as the clip model's metadata says.
 
-    "pyramid": the temporal-pyramid vector over meta["levels"] (the first len(classes) columns are the
-    probabilities); "sequence": meta["k"] frames, sampled at random with `rng`, else evenly.
+    "pyramid": the temporal-pyramid vector over `info.levels` (the first len(classes) columns are the
+    probabilities); "sequence": `info.k` frames, sampled at random with `rng`, else evenly.
     """
-    if meta["input"] == "pyramid":
-        return pyramid_features(frames, frames[:, :len(meta["classes"])], meta["levels"])
-    if meta["input"] == "sequence":
-        return frames[sample_frames(len(frames), meta["k"], rng)]
-    raise ModelError(f"clip input {meta['input']!r} is not one of {CLIP_INPUTS}")
+    if info.input == "pyramid":
+        return pyramid_features(frames, frames[:, :len(info.classes)], info.levels)
+    if info.input == "sequence":
+        return frames[sample_frames(len(frames), info.k, rng)]
+    raise ModelError(f"{info.name} takes {info.input} input, not a clip's per-frame features")

@@ -9,7 +9,7 @@ import numpy as np
 import onnxruntime as ort
 
 from aegis.errors import ModelError
-from aegis.meta import METADATA_KEY, ModelInfo
+from aegis.meta import INPUTS, METADATA_KEY, ModelInfo
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = "static"  # the frame model with per-track smoothing: docs/accuracy.md, frame or window
@@ -29,42 +29,45 @@ def resolve_model_path(model: str | Path | None) -> Path:
     return path
 
 
-class OnnxModel:
-    """An expression model on ONNX Runtime.
+class OnnxGraph:
+    """An AEGIS graph on ONNX Runtime with the metadata it carries (`ModelInfo`), frame or clip model alike.
 
     Args:
         model: an .onnx path, a shipped model name, or None for the shipped default.
         threads: intra-op threads (1 keeps one core free and is fastest for batch-1 faces).
     """
 
+    inputs: tuple[str, ...] = INPUTS  # the input kinds this runtime serves
+    kind = "AEGIS model"
+
     def __init__(self, model: str | Path | None = None, threads: int = 1) -> None:
         self.path = resolve_model_path(model)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises several private exception types
-            raise ModelError(f"cannot load ONNX model {self.path}: {str(exc).splitlines()[0]}") from exc
-        text = self.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
-        if text is None:
-            raise ModelError(f"{self.path} has no AEGIS metadata; export it with `aegis export`")
-        try:
-            self.info = ModelInfo.from_json(text)
-        except ValueError as exc:
-            raise ModelError(f"{self.path}: bad AEGIS metadata: {exc}") from exc
-        graph_input = self.session.get_inputs()[0]
-        if graph_input.type != "tensor(uint8)":
-            raise ModelError(f"{self.path} takes {graph_input.type} windows; AEGIS graphs now take uint8 crops and "
-                             "scale them inside: re-export it with `aegis export`")
-        self.input_name = graph_input.name
+        self.session = _session(self.path, threads)
+        self.info = read_info(self.session, self.path)
+        if self.info.input not in self.inputs:
+            raise ModelError(f"{self.path} takes {self.info.input} input: it is not a {self.kind} "
+                             f"({' or '.join(self.inputs)} input)")
+        self.input_name = self.session.get_inputs()[0].name
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     @property
     def classes(self) -> tuple[str, ...]:
         """Class names in output order."""
         return self.info.classes
+
+
+class OnnxModel(OnnxGraph):
+    """A frame model (a window of t crops in, class probabilities out) on ONNX Runtime."""
+
+    inputs = ("window",)
+    kind = "frame model"
+
+    def __init__(self, model: str | Path | None = None, threads: int = 1) -> None:
+        super().__init__(model, threads)
+        graph_input = self.session.get_inputs()[0]
+        if graph_input.type != "tensor(uint8)":
+            raise ModelError(f"{self.path} takes {graph_input.type} windows; AEGIS graphs now take uint8 crops and "
+                             "scale them inside: re-export it with `aegis export`")
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch of windows.
@@ -89,6 +92,30 @@ class OnnxModel:
         if windows.dtype != np.uint8:
             raise ModelError(f"model windows are uint8 crops, got {windows.dtype}")
         return np.ascontiguousarray(windows[:, -self.info.frames:])
+
+
+def _session(path: Path, threads: int) -> ort.InferenceSession:
+    """An ONNX Runtime CPU session on `threads` intra-op threads; a file it cannot load is a ModelError."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several private exception types
+        raise ModelError(f"cannot load ONNX model {path}: {str(exc).splitlines()[0]}") from exc
+
+
+def read_info(session: ort.InferenceSession, path: Path) -> ModelInfo:
+    """The ModelInfo a graph carries under METADATA_KEY; a graph without it is a ModelError."""
+    metadata = session.get_modelmeta().custom_metadata_map
+    if METADATA_KEY not in metadata:
+        legacy = " (an older clip model: run scripts/upgrade_graphs.py on it)" if "aegis_clip" in metadata else ""
+        raise ModelError(f"{path} has no AEGIS metadata{legacy}; export it with `aegis export`")
+    try:
+        return ModelInfo.from_json(metadata[METADATA_KEY])
+    except ValueError as exc:
+        raise ModelError(f"{path}: bad AEGIS metadata: {exc}") from exc
 
 
 @lru_cache(maxsize=4)

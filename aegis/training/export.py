@@ -39,25 +39,30 @@ class ExportedModel(nn.Module):
         return probs, features.flatten(2).mean(-1) if features.dim() > 2 else features
 
 
-def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int = 17) -> Path:
-    """Write an ONNX file (input "windows": (B, t, H, W) uint8 crops, dynamic batch; outputs "probs" and
-    "embedding") with `info` under the "aegis" key."""
+def write_graph(module: nn.Module, example: torch.Tensor, input_name: str, output_names: tuple[str, ...],
+                info: ModelInfo, path: str | Path, opset: int = 17) -> Path:
+    """The one export path of frame and clip models: an ONNX file (dynamic batch) with `info` under METADATA_KEY,
+    written atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wrapped = ExportedModel(model, info).eval()
-    crops = torch.zeros((1, info.frames, *info.input_size), dtype=torch.uint8)
     with atomic_path(path) as tmp:
         with warnings.catch_warnings():  # the TorchScript exporter warns that it is legacy; it needs no onnxscript
             warnings.simplefilter("ignore")
-            torch.onnx.export(wrapped, (crops,), str(tmp), dynamo=False, opset_version=opset,
-                              input_names=["windows"], output_names=["probs", "embedding"],
-                              dynamic_axes={"windows": {0: "batch"}, "probs": {0: "batch"},
-                                            "embedding": {0: "batch"}})
+            torch.onnx.export(module.eval(), (example,), str(tmp), dynamo=False, opset_version=opset,
+                              input_names=[input_name], output_names=list(output_names),
+                              dynamic_axes={name: {0: "batch"} for name in (input_name, *output_names)})
         proto = onnx.load(str(tmp))
         entry = proto.metadata_props.add()
         entry.key, entry.value = METADATA_KEY, info.to_json()
         onnx.save(proto, str(tmp))
     return path
+
+
+def export_onnx(model: nn.Module, info: ModelInfo, path: str | Path, opset: int = 17) -> Path:
+    """Write a frame model's ONNX file: input "windows", (B, t, H, W) uint8 crops; outputs "probs" and
+    "embedding"."""
+    crops = torch.zeros((1, info.frames, *info.input_size), dtype=torch.uint8)
+    return write_graph(ExportedModel(model, info), crops, "windows", ("probs", "embedding"), info, path, opset)
 
 
 def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None = None, calibrate: bool = False,

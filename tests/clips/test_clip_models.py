@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,12 +13,13 @@ from aegis.clips.clip import classify_clip_learned  # noqa: E402
 from aegis.clips.features import clip_frames, frame_features  # noqa: E402
 from aegis.clips.inputs import clip_input, sample_frames  # noqa: E402
 from aegis.clips.pyramid import pyramid_size  # noqa: E402
-from aegis.clips.runtime import ClipModel  # noqa: E402
 from aegis.clips.store import build_clip_store, load_clip_store  # noqa: E402
 from aegis.data.windows import stack_window  # noqa: E402
 from aegis.errors import AegisError, ModelError  # noqa: E402
 from aegis.evaluate import evaluate_clip_source  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
+from aegis.meta import ModelInfo  # noqa: E402
+from aegis.runtime.clip import ClipModel  # noqa: E402
 from aegis.runtime.onnx import OnnxModel  # noqa: E402
 
 
@@ -51,15 +53,18 @@ def test_frame_features_score_each_frame_on_its_live_window(tiny_model):
 
 def test_clip_inputs_follow_the_model_metadata():
     frames = np.random.default_rng(0).random((10, 9), dtype=np.float32)
-    meta = {"classes": ["a", "b", "c"], "input": "pyramid", "levels": [0, 1]}
+    meta = ModelInfo(name="clip", classes=("a", "b", "c"), frames=1, input="pyramid", levels=(0, 1),
+                     feature_model="static", frame_dim=9)
     assert clip_input(meta, frames).shape == (pyramid_size(9, 3, (0, 1)),)
-    even = clip_input({**meta, "input": "sequence", "k": 4}, frames)
+    even = clip_input(replace(meta, input="sequence", k=4), frames)
     np.testing.assert_array_equal(even, frames[[0, 3, 6, 9]])
     assert list(sample_frames(100, 5)) == [0, 25, 50, 74, 99]
     drawn = sample_frames(10, 32, np.random.default_rng(0))
     assert len(drawn) == 32 and list(drawn) == sorted(drawn) and drawn.max() < 10
-    with pytest.raises(ModelError, match="clip input"):
-        clip_input({**meta, "input": "bag"}, frames)
+    with pytest.raises(ModelError, match="not a clip's per-frame features"):
+        clip_input(replace(meta, input="window"), frames)
+    with pytest.raises(ValueError, match="input 'bag'"):
+        replace(meta, input="bag")
 
 
 def test_clip_store_from_windows_and_videos(tmp_path, tiny_model):
@@ -127,14 +132,14 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
         assert main(["train", "--model", name, "--data", str(store_path), "--out", str(runs[name]),
                      "--epochs", "3", *extra]) == 0
         clip_model = ClipModel(runs[name] / "model.onnx")
-        assert clip_model.meta["frame_dim"] == 135 and clip_model.meta["feature_model"] == str(tiny_model)
+        assert clip_model.info.frame_dim == 135 and clip_model.info.feature_model == str(tiny_model)
         probs = clip_model(store.clips()[:3])
         assert probs.shape == (3, 7)
         np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
         assert json.loads((runs[name] / "test_report.json").read_text())["n"] > 0
-        assert clip_model.meta["temperature"] > 0  # fitted on the validation clips, applied inside the graph
-    assert ClipModel(runs["clip-pyramid"] / "model.onnx").meta["levels"] == [0, 1]
-    assert ClipModel(runs["clip-lstm3d"] / "model.onnx").meta["k"] == 8
+        assert clip_model.info.temperature > 0  # fitted on the validation clips, applied inside the graph
+    assert ClipModel(runs["clip-pyramid"] / "model.onnx").info.levels == (0, 1)
+    assert ClipModel(runs["clip-lstm3d"] / "model.onnx").info.k == 8
     assert main(["ensemble", "--runs", str(runs["clip-pyramid"]), str(runs["clip-lstm3d"]), "--data",
                  str(store_path), "--method", "best", "--json", str(tmp_path / "e.json")]) == 0
     picked = json.loads((tmp_path / "e.json").read_text())

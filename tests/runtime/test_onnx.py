@@ -59,3 +59,15 @@ def test_a_graph_that_takes_float_windows_is_refused_at_load(tmp_path):
     onnx.save(model, str(tmp_path / "old.onnx"))
     with pytest.raises(ModelError, match="re-export"):
         OnnxModel(tmp_path / "old.onnx")
+
+
+def test_load_model_picks_the_runtime_from_the_input_kind_in_the_metadata():
+    from aegis.runtime.clip import ClipModel, load_model
+
+    assert type(load_model("static")) is OnnxModel and load_model("static").info.input == "window"
+    clip = load_model("clip-pyramid")
+    assert type(clip) is ClipModel and clip.info.input == "pyramid" and clip.info.levels == (0, 1, 2, 3)
+    with pytest.raises(ModelError, match="not a frame model"):
+        OnnxModel("clip-pyramid")
+    with pytest.raises(ModelError, match="not a clip model"):
+        ClipModel("static")

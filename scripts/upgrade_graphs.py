@@ -1,11 +1,13 @@
-"""Move the shipped window graphs' pixel stage into the graph: they take (B, t, H, W) uint8 crops.
+"""Bring AEGIS graphs exported before the redesign to today's layout, without their checkpoints (not shipped).
 
-The graphs in aegis/weights/ were exported before `aegis export` put the scaling and normalisation inside
-(aegis.models.inputs.pixel_input); their checkpoints are not shipped. This prepends the same stage to each:
-Cast to float, / 255, - mean, / std (the model's metadata) and, for the "video" layout, an Unsqueeze. The
-network, its weights and its outputs are unchanged; a graph that already takes uint8 is left as it is.
+- Frame models: the pixel stage moves into the graph, which then takes (B, t, H, W) uint8 crops, as
+  `aegis export` now writes it (aegis.training.inputs.pixel_input): Cast to float, / 255, - mean, / std
+  (the model's metadata) and, for the "video" layout, an Unsqueeze are prepended. The network, its weights
+  and its outputs are unchanged; a graph that already takes uint8 is left as it is.
+- Clip models: their "aegis_clip" metadata becomes the one ModelInfo schema under "aegis" (input "pyramid"
+  or "sequence"); the graph itself is unchanged.
 
-    python scripts/pixel_graphs.py aegis/weights/static.onnx aegis/weights/window.onnx
+    python scripts/upgrade_graphs.py aegis/weights/static.onnx aegis/weights/window.onnx aegis/weights/clip-pyramid.onnx
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from aegis.meta import METADATA_KEY, ModelInfo
+
+LEGACY_CLIP_KEY = "aegis_clip"
 
 
 def pixel_graph(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -55,12 +59,35 @@ def pixel_graph(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+def clip_metadata(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A clip model's "aegis_clip" JSON rewritten as the ModelInfo every AEGIS graph carries under "aegis"."""
+    old = {p.key: p.value for p in model.metadata_props}
+    if LEGACY_CLIP_KEY not in old:
+        return model
+    meta = json.loads(old[LEGACY_CLIP_KEY])
+    clip = {"levels": tuple(meta["levels"])} if meta["input"] == "pyramid" else {"k": meta["k"]}
+    info = ModelInfo(name=meta["name"], classes=tuple(meta["classes"]), frames=1, crop="none",
+                     temperature=meta.get("temperature", 1.0), training={"data": meta.get("training")},
+                     input=meta["input"], frame_dim=meta["frame_dim"], feature_model=meta["feature_model"],
+                     context_model=meta["context_model"], **clip)
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, info.to_json()
+    return model
+
+
+def upgrade(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Either upgrade, as the graph needs."""
+    keys = {p.key for p in model.metadata_props}
+    return clip_metadata(model) if LEGACY_CLIP_KEY in keys else pixel_graph(model)
+
+
 def main() -> None:
     """Rewrite each named graph in place (through a temporary file)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("graphs", nargs="+", type=Path)
+    parser.add_argument("graphs", nargs="+", type=Path, help="ONNX files, rewritten in place")
     for path in parser.parse_args().graphs:
-        model = pixel_graph(onnx.load(str(path)))
+        model = upgrade(onnx.load(str(path)))
         tmp = path.with_name(path.name + ".partial")
         onnx.save(model, str(tmp))
         os.replace(tmp, path)
