@@ -27,18 +27,22 @@ from pathlib import Path
 from aegis.errors import AegisError
 from aegis.faces.registry import DEFAULT_DETECTOR
 from aegis.io import atomic_path, files_digest, write_csv, write_text
-from aegis.labels import CLASSES
 from aegis.progress import progress
 from aegis.readers import VIDEO_SUFFIXES
 from aegis.render.timeline import draw_timeline
+from aegis.runtime.onnx import cached_model
 from aegis.runtime.results import DEFAULT_THRESHOLD
 from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY
 
 log = logging.getLogger("aegis")
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 UNCERTAIN_SHARE = "uncertain"
-COLLECTION_COLUMNS = ("video_id", "source", "track_id", "seconds", "dominant",
-                      *(f"share_{c}" for c in (*CLASSES, UNCERTAIN_SHARE)), *(f"mean_{c}" for c in CLASSES))
+BASE_COLUMNS = ("video_id", "source", "track_id", "seconds", "dominant")
+
+
+def collection_columns(classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The collection table's columns for a model's classes: each track's label shares, then mean probabilities."""
+    return (*BASE_COLUMNS, *(f"share_{c}" for c in (*classes, UNCERTAIN_SHARE)), *(f"mean_{c}" for c in classes))
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
     failures += [{"video_id": j.video_id, "source": j.path, "reason": "finished without its done.json"}
                  for j, r in results if "error" not in r and not is_complete(out, j)]
     complete = [json.loads((out / j.video_id / "done.json").read_text()) for j in jobs if is_complete(out, j)]
-    write_collection(out, [row for d in complete for row in d["rows"]])
+    write_collection(out, [row for d in complete for row in d["rows"]], cached_model(settings.model).classes)
     write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
     skipped = len(jobs) - len(pending)
     summary = {"videos": len(videos), "done": len(complete) - skipped, "failed": len(failures), "skipped": skipped,
@@ -170,9 +174,10 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
     return summary
 
 
-def write_collection(out: Path, rows: list[dict]) -> None:
-    """DIR/collection.csv, and DIR/collection.parquet where pyarrow is installed."""
-    write_csv(out / "collection.csv", COLLECTION_COLUMNS, rows)
+def write_collection(out: Path, rows: list[dict], classes: tuple[str, ...]) -> None:
+    """DIR/collection.csv, and DIR/collection.parquet where pyarrow is installed, with the model's classes."""
+    columns = collection_columns(classes)
+    write_csv(out / "collection.csv", columns, rows)
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -180,23 +185,24 @@ def write_collection(out: Path, rows: list[dict]) -> None:
         log.info("collection.parquet needs pyarrow (pip install 'aegis-fer[batch]'); collection.csv has the same "
                  "table")
         return
-    table = pa.table({c: [r[c] for r in rows] for c in COLLECTION_COLUMNS}) if rows else \
+    table = pa.table({c: [r[c] for r in rows] for c in columns}) if rows else \
         pa.table({c: pa.array([], pa.string() if c in ("video_id", "source", "dominant") else pa.float64())
-                  for c in COLLECTION_COLUMNS})
+                  for c in columns})
     with atomic_path(out / "collection.parquet") as tmp:
         pq.write_table(table, tmp)
 
 
 def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
-    """One collection row per track of an analyze summary."""
+    """One collection row per track of an analyze summary, over the classes of the model that made it."""
     fps = summary.get("fps_in") or 1.0
+    classes = tuple(summary["model"]["classes"])
     rows = []
     for track in summary["tracks"]:
         shares = track.get("label_shares", {})
         rows.append({"video_id": video_id, "source": source, "track_id": track["track_id"],
                      "seconds": round(track["frames"] / fps, 3), "dominant": track["dominant"],
-                     **{f"share_{c}": shares.get(c, 0.0) for c in (*CLASSES, UNCERTAIN_SHARE)},
-                     **{f"mean_{c}": track["mean_probs"].get(c, 0.0) for c in CLASSES}})
+                     **{f"share_{c}": shares.get(c, 0.0) for c in (*classes, UNCERTAIN_SHARE)},
+                     **{f"mean_{c}": track["mean_probs"].get(c, 0.0) for c in classes}})
     return rows
 
 

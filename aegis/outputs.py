@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 
 from aegis.io import partial_name, write_text
-from aegis.labels import CLASSES
 from aegis.render.video import VideoWriter, open_video_writer
 from aegis.runtime.results import FrameResult
 
@@ -56,8 +55,7 @@ class AnalysisWriter:
         self._video_path = partial_name(self.out / "annotated.mp4")
         self._csv_file = self._csv_path.open("w", newline="")
         self._csv = csv.writer(self._csv_file)
-        extra = tuple(c for c in self.classes if c not in CLASSES)
-        self.columns = (*CSV_BASE, *CLASSES, *extra, "coasted")
+        self.columns = (*CSV_BASE, *self.classes, "coasted")  # the model's classes, in its output order
         self._csv.writerow(self.columns)
         self._writer: VideoWriter | None = None
         self._size: tuple[int, int] | None = None
@@ -70,9 +68,8 @@ class AnalysisWriter:
         if not result.faces:
             self._csv.writerow((*base, *[""] * (len(self.columns) - 2)))
         for face in result.faces:
-            probs = dict(zip(self.classes, face.probs, strict=True))
             self._csv.writerow((*base, face.track_id, *face.box, f"{face.score:.3f}", face.label,
-                                f"{face.confidence:.4f}", *(f"{probs.get(c, 0.0):.4f}" for c in self.columns[10:-1]),
+                                f"{face.confidence:.4f}", *(f"{p:.4f}" for p in face.probs),
                                 int(face.coasted)))
             track = self.tracks.setdefault(face.track_id, TrackSummary(first_frame=result.index))
             track.frames += 1

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import cv2
 
-from aegis.batch import COLLECTION_COLUMNS
+from aegis.batch import BASE_COLUMNS
 from aegis.errors import AegisError
 from aegis.io import write_text
 from aegis.readers import open_source
-from aegis.render.timeline import COLOURS, draw_timeline
+from aegis.render.timeline import colour, draw_timeline
 
 THUMB = 96
 SORT_SCRIPT = """
@@ -70,7 +70,9 @@ def _read_collection(path: Path) -> list[dict]:
     """The rows of a batch's collection.csv; AegisError when its columns or rows are not the batch's."""
     with path.open(newline="", encoding="utf-8", errors="replace") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLLECTION_COLUMNS if c not in (reader.fieldnames or [])]
+        names = reader.fieldnames or []
+        missing = [c for c in BASE_COLUMNS if c not in names] + ([] if any(c.startswith("share_") for c in names)
+                                                                 else ["share_<class>"])
         if missing:
             raise AegisError(f"{path} is not an `aegis batch` collection: it lacks {', '.join(missing[:4])}"
                              f"{' and more' if len(missing) > 4 else ''}; run `aegis batch` again")
@@ -85,18 +87,20 @@ def _read_collection(path: Path) -> list[dict]:
 def _table(rows: list[dict]) -> str:
     """The collection table: video, track, seconds, dominant and a bar of the label shares; every number of
     collection.csv (shares and mean probabilities) in columns that a button shows."""
-    shares = [c for c in COLLECTION_COLUMNS if c.startswith("share_")]
-    details = [c for c in COLLECTION_COLUMNS if c.startswith(("share_", "mean_"))]
+    columns = list(rows[0]) if rows else []
+    shares = [c for c in columns if c.startswith("share_")]
+    details = [c for c in columns if c.startswith(("share_", "mean_"))]
+    classes = tuple(c[6:] for c in shares)
     head = ("<th>video</th><th>track</th><th>seconds</th><th>dominant</th><th>label shares</th>"
             + "".join(f"<th class='detail'>{html.escape(c)}</th>" for c in details))
     body = []
     for r in rows:
-        bar = "".join(f"<span style='width:{100 * _number(r[c]):.1f}%;background:{_css(c[6:])}' "
+        bar = "".join(f"<span style='width:{100 * _number(r[c]):.1f}%;background:{_css(c[6:], classes)}' "
                       f"title='{html.escape(c[6:])} {100 * _number(r[c]):.0f}%'></span>" for c in shares)
         dominant = html.escape(r["dominant"])
         body.append(f"<tr><td class='id' title='{html.escape(r['source'])}'>{html.escape(r['video_id'])}</td>"
                     f"<td>{html.escape(r['track_id'])}</td><td>{html.escape(_cell(r['seconds']))}</td>"
-                    f"<td><i style='background:{_css(r['dominant'])}'></i>{dominant}</td>"
+                    f"<td><i style='background:{_css(r['dominant'], classes)}'></i>{dominant}</td>"
                     f"<td data-key='{_number(r.get('share_' + r['dominant'], '')):.4f}'>"
                     f"<div class='bar'>{bar}</div></td>"
                     + "".join(f"<td class='detail'>{html.escape(_cell(r[c]))}</td>" for c in details) + "</tr>")
@@ -113,9 +117,9 @@ def _number(value: str) -> float:
         return 0.0
 
 
-def _css(label: str) -> str:
+def _css(label: str, classes: tuple[str, ...]) -> str:
     """The timeline's colour of a label, as CSS."""
-    b, g, r = COLOURS.get(label, COLOURS["uncertain"])
+    b, g, r = colour(label, classes)
     return f"rgb({r},{g},{b})"
 
 

@@ -32,3 +32,17 @@ def tiny_model(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("model") / "tiny.onnx"
     return export_onnx(create_model("timeconvnet-minixception"),
                        ModelInfo(name="timeconvnet-minixception", classes=CLASSES, frames=5), path)
+
+
+@pytest.fixture(scope="session")
+def contempt_model(tmp_path_factory) -> Path:
+    """An 8-class (contempt last) single-frame model with random weights, to check that classes follow the model."""
+    pytest.importorskip("torch")
+    from aegis.labels import class_names
+    from aegis.meta import ModelInfo
+    from aegis.models import create_model
+    from aegis.training.export import export_onnx
+
+    path = tmp_path_factory.mktemp("model") / "contempt.onnx"
+    return export_onnx(create_model("minixception-2d", num_classes=8),
+                       ModelInfo(name="minixception-2d", classes=class_names(contempt=True), frames=1), path)

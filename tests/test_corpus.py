@@ -108,9 +108,10 @@ def test_an_unwritable_output_folder_is_one_error_line(out, tiny_model, capsys):
 
 
 def _collection_header() -> str:
-    from aegis.batch import COLLECTION_COLUMNS
+    from aegis.batch import collection_columns
+    from aegis.labels import CLASSES
 
-    return ",".join(COLLECTION_COLUMNS)
+    return ",".join(collection_columns(CLASSES))
 
 
 @pytest.mark.parametrize("text", ["video_id,source\nx\n", "{header}\nx,y\n", "", "\x00\x01garbage"])

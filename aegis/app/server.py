@@ -25,8 +25,7 @@ from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
 from aegis.app.session import MAX_FRAME_BYTES, MAX_FRAME_SIDE, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
-from aegis.faces.haar import HaarDetector
-from aegis.labels import CLASSES
+from aegis.faces.registry import make_detector
 from aegis.render.emoji import emoji
 from aegis.runtime.results import UNCERTAIN
 
@@ -65,7 +64,7 @@ class LiveServer:
         idle_timeout: seconds a browser connection may send nothing before it is closed.
     """
 
-    def __init__(self, analyzer: Analyzer, detector_factory: Callable[[], Detector] = HaarDetector,
+    def __init__(self, analyzer: Analyzer, detector_factory: Callable[[], Detector] = make_detector,
                  camera: int | str | None = None, policy: AccessPolicy | None = None, max_sessions: int = MAX_SESSIONS,
                  idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.analyzer = analyzer
@@ -107,10 +106,11 @@ class LiveServer:
             name, kind = ASSETS[path]
             return _response(HTTPStatus.OK, (STATIC / name).read_bytes(), kind)
         if path == "/config.json":
-            config = {"camera": self.camera is not None, "classes": list(CLASSES), "max_frame_bytes": MAX_FRAME_BYTES}
+            config = {"camera": self.camera is not None, "classes": list(self.analyzer.model.classes),
+                      "max_frame_bytes": MAX_FRAME_BYTES}
             return _response(HTTPStatus.OK, json.dumps(config).encode(), "application/json")
         label = path.removeprefix("/emoji/").removesuffix(".png")
-        if path.startswith("/emoji/") and label in (*CLASSES, UNCERTAIN):
+        if path.startswith("/emoji/") and label in (*self.analyzer.model.classes, UNCERTAIN):
             ok, png = cv2.imencode(".png", emoji(label, 128))
             return _response(HTTPStatus.OK, png.tobytes(), "image/png")
         return _response(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")

@@ -9,12 +9,20 @@ import cv2
 import numpy as np
 
 from aegis.io import atomic_path
-from aegis.labels import CLASSES
 
 COLOURS = {"anger": (40, 40, 220), "disgust": (40, 150, 40), "fear": (160, 60, 160), "happiness": (0, 190, 250),
            "sadness": (190, 110, 30), "surprise": (200, 200, 0), "neutral": (140, 140, 140),
            "contempt": (60, 90, 140), "uncertain": (225, 225, 225)}
+OTHER_COLOURS = ((120, 60, 200), (0, 120, 200), (200, 80, 120), (80, 160, 160))  # for classes not named above
 WIDTH, PLOT_H, BAND_H, LEFT, TOP, GAP = 960, 120, 14, 70, 34, 22
+
+
+def colour(name: str, classes: tuple[str, ...] = ()) -> tuple[int, int, int]:
+    """A class's BGR colour: its own for the known classes, else one of OTHER_COLOURS by its place in `classes`;
+    a label outside `classes` (uncertain) is grey."""
+    if name in COLOURS:
+        return COLOURS[name]
+    return OTHER_COLOURS[classes.index(name) % len(OTHER_COLOURS)] if name in classes else COLOURS["uncertain"]
 
 
 def read_tracks(frames_csv: str | Path) -> tuple[dict[int, dict], tuple[str, ...], float]:
@@ -22,7 +30,9 @@ def read_tracks(frames_csv: str | Path) -> tuple[dict[int, dict], tuple[str, ...
     and the last time in the file."""
     with open(frames_csv, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        classes = tuple(c for c in (reader.fieldnames or []) if c in COLOURS and c != "uncertain")
+        names = reader.fieldnames or []
+        start = names.index("confidence") + 1 if "confidence" in names else len(names)
+        classes = tuple(names[start:names.index("coasted") if "coasted" in names else len(names)])  # the model's
         tracks: dict[int, dict] = {}
         end = 0.0
         for row in reader:
@@ -34,7 +44,7 @@ def read_tracks(frames_csv: str | Path) -> tuple[dict[int, dict], tuple[str, ...
             track["probs"].append([float(row[c]) for c in classes])
             track["labels"].append(row["label"])
     return ({k: {"times": np.array(v["times"]), "probs": np.array(v["probs"]), "labels": v["labels"]}
-             for k, v in sorted(tracks.items())}, classes or CLASSES, end)
+             for k, v in sorted(tracks.items())}, classes, end)
 
 
 def smooth(probs: np.ndarray, window: int) -> np.ndarray:
@@ -54,7 +64,7 @@ def draw_timeline(frames_csv: str | Path, out: str | Path, fps: float = 25.0, wi
     img = np.full((height, WIDTH + LEFT + 20, 3), 255, np.uint8)
     x = LEFT
     for name in (*classes, "uncertain"):
-        cv2.rectangle(img, (x, 10), (x + 12, 22), COLOURS[name], -1)
+        cv2.rectangle(img, (x, 10), (x + 12, 22), colour(name, classes), -1)
         cv2.putText(img, name, (x + 16, 21), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (40, 40, 40), 1, cv2.LINE_AA)
         x += 30 + 8 * len(name)
     if not tracks:
@@ -71,12 +81,13 @@ def draw_timeline(frames_csv: str | Path, out: str | Path, fps: float = 25.0, wi
         runs = np.split(np.arange(len(xs)), np.flatnonzero(np.diff(track["times"]) > 1.5 / fps) + 1)  # no line
         for c, name in enumerate(classes):                                                          # over a miss
             ys = (top + PLOT_H - probs[:, c] * PLOT_H).astype(np.int32)
-            cv2.polylines(img, [np.stack([xs[r], ys[r]], 1) for r in runs], False, COLOURS[name], 2, cv2.LINE_AA)
+            lines = [np.stack([xs[r], ys[r]], 1) for r in runs]
+            cv2.polylines(img, lines, False, colour(name, classes), 2, cv2.LINE_AA)
         frame_w = max(2, int(np.ceil(WIDTH / (end * fps))))
         for k, label in enumerate(track["labels"]):
             right = min(int(xs[k + 1]) if k + 1 < len(xs) else LEFT + WIDTH, int(xs[k]) + frame_w, LEFT + WIDTH)
             cv2.rectangle(img, (int(xs[k]), top + PLOT_H + 3), (max(right - 1, int(xs[k])), top + PLOT_H + BAND_H),
-                          COLOURS.get(label, COLOURS["uncertain"]), -1)
+                          colour(label, classes), -1)
     cv2.putText(img, f"0 s - {end:.1f} s", (LEFT, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (80, 80, 80), 1,
                 cv2.LINE_AA)
     cv2.putText(img, "probability (smoothed); band: the label shown; gaps: frames without the face",

@@ -257,3 +257,13 @@ def test_a_video_file_wider_than_the_frame_limit_is_shown_scaled_down(tiny_model
         assert image.shape[1] == 1920 and "error" not in reply and len(reply["faces"]) == 1
     finally:
         stop()
+
+
+def test_the_live_server_names_and_draws_the_models_classes(contempt_model):
+    port, stop = start_server(LiveServer(Analyzer(model=contempt_model), detector_factory=SquareDetector))
+    try:
+        config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config.json", timeout=5).read())
+        assert config["classes"][-1] == "contempt" and len(config["classes"]) == 8
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/emoji/contempt.png", timeout=5).status == 200
+    finally:
+        stop()
