@@ -10,32 +10,30 @@ DIR/failures.csv from the done files at the end, so the tables equal those of an
 from __future__ import annotations
 
 import csv
-import ctypes
-import ctypes.util
 import glob
 import json
 import logging
-import os
 import re
-import signal
-import threading
 import time
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
+from functools import lru_cache
 from pathlib import Path
 
+import cv2
+
+from aegis.analyzer import Analyzer
 from aegis.errors import AegisError
-from aegis.faces.registry import DEFAULT_DETECTOR
+from aegis.executor import make_executor
+from aegis.faces.registry import DEFAULT_DETECTOR, make_detector
 from aegis.io import atomic_path, files_digest, write_csv, write_text
 from aegis.progress import progress
 from aegis.readers import VIDEO_SUFFIXES
 from aegis.render.timeline import draw_timeline
 from aegis.runtime.onnx import cached_model
 from aegis.runtime.results import DEFAULT_THRESHOLD
-from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY
+from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY, StreamSettings
 
 log = logging.getLogger("aegis")
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 UNCERTAIN_SHARE = "uncertain"
 BASE_COLUMNS = ("video_id", "source", "track_id", "seconds", "dominant")
 
@@ -57,6 +55,26 @@ class BatchSettings:
     coast: int = DEFAULT_COAST
     video: bool = False
     timeline: bool = False
+
+    def __post_init__(self) -> None:
+        StreamSettings(self.detect_every, self.smoothing, self.threshold, coast=self.coast)  # ConfigError: out of range
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """A batch run: the inputs, how many were analysed now, failed or were complete before, and the time."""
+
+    videos: int
+    done: int
+    failed: int
+    skipped: int
+    video_seconds: float
+    wall_seconds: float
+    out: str
+
+    def to_json(self) -> dict:
+        """The summary as `aegis batch --json` prints it."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -136,7 +154,7 @@ def is_complete(out: Path, job: BatchJob) -> bool:
 
 
 def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None = None, workers: int = 1,
-              ray_address: str | None = None) -> dict:
+              ray_address: str | None = None) -> BatchSummary:
     """Analyse every input video not yet complete under `out`; returns the collection summary.
 
     With `ray_address` ("local" starts a Ray instance here, else a cluster's address) each video is a Ray task
@@ -157,8 +175,8 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
     pending = [j for j in jobs if not is_complete(out, j)]
     if len(pending) < len(jobs):
         log.info("resuming: %d of %d videos already complete", len(jobs) - len(pending), len(jobs))
-    results = (_run_jobs_ray(pending, out, settings, workers, ray_address) if ray_address
-               else _run_jobs(pending, out, settings, workers))
+    executor = make_executor(workers, ray_address)
+    results = executor.map(_analyze_job, [(j, str(out), settings) for j in pending], "batch")
     failures += [{"video_id": j.video_id, "source": j.path, "reason": r["error"]}
                  for j, r in results if "error" in r]
     failures += [{"video_id": j.video_id, "source": j.path, "reason": "finished without its done.json"}
@@ -167,10 +185,10 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
     write_collection(out, [row for d in complete for row in d["rows"]], cached_model(settings.model).classes)
     write_csv(out / "failures.csv", ("video_id", "source", "reason"), failures)
     skipped = len(jobs) - len(pending)
-    summary = {"videos": len(videos), "done": len(complete) - skipped, "failed": len(failures), "skipped": skipped,
-               "video_seconds": round(sum(d["seconds"] for d in complete), 2),
-               "wall_seconds": round(time.perf_counter() - start, 2), "out": str(out)}
-    assert summary["done"] + summary["failed"] + skipped == len(videos), summary  # each input counted once
+    seconds = round(sum(d["seconds"] for d in complete), 2)
+    summary = BatchSummary(len(videos), len(complete) - skipped, len(failures), skipped, seconds,
+                           round(time.perf_counter() - start, 2), str(out))
+    assert summary.done + summary.failed + skipped == len(videos), summary  # each input counted once
     return summary
 
 
@@ -206,48 +224,13 @@ def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
     return rows
 
 
-_ANALYZER = None
-
-
-def _tie_to_parent() -> None:
-    """Make a pool worker leave Ctrl+C to its parent, and end when the parent dies (even by kill -9)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the watch below ends it within a second
-        pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def _init_pool_worker(settings: BatchSettings) -> None:
-    """A pool process: tied to its parent, then loaded like any worker."""
-    _tie_to_parent()
-    _init_worker(settings)
-
-
-def _init_worker(settings: BatchSettings) -> None:
-    """Load the model and detector once per worker process: one ONNX Runtime and one OpenCV thread, one core."""
-    global _ANALYZER
-    import cv2
-
-    from aegis.analyzer import Analyzer
-    from aegis.faces.registry import make_detector
-
+@lru_cache(maxsize=1)
+def worker_analyzer(settings: BatchSettings) -> Analyzer:
+    """The analyzer of a worker process, loaded once per process: one ONNX Runtime and one OpenCV thread, one core."""
     cv2.setNumThreads(1)
-
-    _ANALYZER = Analyzer(model=settings.model, detector=make_detector(settings.detector),
-                         detect_every=settings.detect_every, smoothing=settings.smoothing,
-                         threshold=settings.threshold, threads=1, coast=settings.coast)
+    return Analyzer(model=settings.model, detector=make_detector(settings.detector),
+                    detect_every=settings.detect_every, smoothing=settings.smoothing, threshold=settings.threshold,
+                    threads=1, coast=settings.coast)
 
 
 def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:
@@ -256,7 +239,7 @@ def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, d
     folder = Path(out) / job.video_id
     (folder / "done.json").unlink(missing_ok=True)
     try:
-        summary = _ANALYZER.save(job.path, folder, video=settings.video, show_progress=False)
+        summary = worker_analyzer(settings).save(job.path, folder, video=settings.video, show_progress=False)
     except (AegisError, OSError, ValueError) as exc:
         return job, {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
     seconds = summary["frames"] / (summary.get("fps_in") or 1.0)
@@ -266,52 +249,6 @@ def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, d
             "rows": track_rows(job.video_id, job.path, summary)}
     write_text(folder / "done.json", json.dumps(done) + "\n")
     return job, {"seconds": seconds}
-
-
-def _run_jobs(jobs: list[BatchJob], out: Path, settings: BatchSettings, workers: int) -> list[tuple[BatchJob, dict]]:
-    """Run the jobs on `workers` processes (in this one for 1), with a progress bar over the collection."""
-    if not jobs:
-        return []
-    args = [(j, str(out), settings) for j in jobs]
-    if workers == 1:
-        _init_worker(settings)
-        return [_analyze_job(a) for a in progress(args, desc="batch")]
-    with get_context("fork").Pool(workers, initializer=_init_pool_worker, initargs=(settings,)) as pool:
-        return list(progress(pool.imap_unordered(_analyze_job, args), total=len(args), desc="batch"))
-
-
-def _run_jobs_ray(jobs: list[BatchJob], out: Path, settings: BatchSettings, workers: int,
-                  address: str) -> list[tuple[BatchJob, dict]]:
-    """Run the jobs as Ray tasks on `workers` actors (one CPU and one model each), results streamed back."""
-    try:
-        import ray
-        from ray.util import ActorPool
-    except ImportError as exc:
-        raise AegisError("--ray needs Ray: pip install 'aegis-fer[scale]'") from exc
-    if not jobs:
-        return []
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
-
-    @ray.remote(num_cpus=1)
-    class Worker:
-        """One process with its own analyzer, loaded once."""
-
-        def __init__(self, settings: BatchSettings) -> None:
-            _init_worker(settings)
-
-        def run(self, args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:
-            return _analyze_job(args)
-
-    try:
-        pool = ActorPool([Worker.remote(settings) for _ in range(min(workers, len(jobs)))])
-        args = [(j, str(out), settings) for j in jobs]
-        return list(progress(pool.map_unordered(lambda actor, a: actor.run.remote(a), args), total=len(args),
-                             desc="batch (ray)"))
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def _manifest(path: Path) -> list[tuple[str, str, bool]]:

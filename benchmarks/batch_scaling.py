@@ -36,9 +36,9 @@ def collection(root: Path, copies: int) -> Path:
 def throughput(root: Path, out: Path, workers: int, ray: bool) -> dict:
     """One whole batch run: video-seconds, wall seconds and their ratio."""
     summary = run_batch([str(root)], out, BatchSettings(), workers, "local" if ray else None)
-    return {"workers": workers, "engine": "ray" if ray else "local", "videos": summary["done"],
-            "video_seconds": summary["video_seconds"], "wall_seconds": summary["wall_seconds"],
-            "throughput": round(summary["video_seconds"] / summary["wall_seconds"], 2)}
+    return {"workers": workers, "engine": "ray" if ray else "local", "videos": summary.done,
+            "video_seconds": summary.video_seconds, "wall_seconds": summary.wall_seconds,
+            "throughput": round(summary.video_seconds / summary.wall_seconds, 2)}
 
 
 def driver_memory(root: Path, out: Path) -> float:

@@ -69,27 +69,27 @@ def test_every_input_ends_as_exactly_one_of_done_failed_or_skipped(tmp_path):
         write_video(tmp_path / folder / name, [clip] * 3)
     inputs = [str(tmp_path / f"d{i}") for i in (1, 2, 3)]
     first = run_batch(inputs, tmp_path / "out", BatchSettings(), workers=1)
-    assert (first["videos"], first["done"], first["failed"], first["skipped"]) == (3, 3, 0, 0)
+    assert (first.videos, first.done, first.failed, first.skipped) == (3, 3, 0, 0)
     sources = {json.loads(p.read_text())["source"] for p in (tmp_path / "out").glob("*/done.json")}
     assert sources == {str(tmp_path / f"d{i}" / n) for i, n in ((1, "clip.mp4"), (2, "clip.mp4"), (3, "clip-2.mp4"))}
     again = run_batch(inputs, tmp_path / "out", BatchSettings(), workers=1)
-    assert (again["done"], again["failed"], again["skipped"]) == (0, 0, 3)
+    assert (again.done, again.failed, again.skipped) == (0, 0, 3)
 
 
 def test_a_bad_video_is_one_failure_line_and_a_rerun_skips_what_is_complete(tmp_path, caplog):
     root = _videos(tmp_path / "in")
     first = run_batch([str(root)], tmp_path / "out", BatchSettings(), workers=1)
-    assert (first["videos"], first["done"], first["failed"], first["skipped"]) == (4, 3, 1, 0)
+    assert (first.videos, first.done, first.failed, first.skipped) == (4, 3, 1, 0)
     failures = list(csv.DictReader((tmp_path / "out" / "failures.csv").open()))
     assert [f["video_id"] for f in failures] == ["broken"] and "not a video" in failures[0]["reason"]
     assert all((tmp_path / "out" / f"clip{i}" / n).is_file() for i in range(3) for n in ("frames.csv", "summary.json"))
     with caplog.at_level(logging.INFO, logger="aegis"):
         again = run_batch([str(root)], tmp_path / "out", BatchSettings(), workers=1)
-    assert (again["done"], again["skipped"], again["failed"]) == (0, 3, 1)  # each input counted once
+    assert (again.done, again.skipped, again.failed) == (0, 3, 1)  # each input counted once
     assert "resuming: 3 of 4" in caplog.text
     changed = BatchSettings(threshold=BatchSettings().threshold + 0.1)
     other = run_batch([str(root)], tmp_path / "out", changed, workers=1)
-    assert other["skipped"] == 0  # other settings: nothing counts as complete
+    assert other.skipped == 0  # other settings: nothing counts as complete
 
 
 def _alive(pid: int) -> bool:
@@ -182,7 +182,7 @@ def test_a_local_ray_instance_gives_the_same_collection(tmp_path):
                             ray_address="local")
     finally:
         ray.shutdown()
-    assert (summary["done"], summary["failed"]) == (3, 1)
+    assert (summary.done, summary.failed) == (3, 1)
     for name in ("collection.csv", "failures.csv"):
         local = (tmp_path / "local" / name).read_text().replace(str(tmp_path / "local"), "")
         assert (tmp_path / "ray" / name).read_text() == local

@@ -11,7 +11,6 @@ from aegis.cli.common import (
     add_stream_options,
     positive_int,
 )
-from aegis.errors import AegisError
 from aegis.faces.registry import make_detector
 from aegis.render.overlay import OVERLAYS
 
@@ -38,12 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from aegis.readers import open_source
 
     source = open_source(args.source)
-    try:
-        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
-                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
-                            coast=args.coast, threads=args.threads)
-    except ValueError as exc:
-        raise AegisError(str(exc)) from exc
+    analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
+                        detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
+                        coast=args.coast, threads=args.threads)
     summary = analyzer.save(source, args.out, overlay=args.overlay, video=not args.no_video, show_progress=True)
     if args.timeline:
         from aegis.render.timeline import draw_timeline

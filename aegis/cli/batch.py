@@ -13,7 +13,6 @@ from aegis.cli.common import (
     add_stream_options,
     positive_int,
 )
-from aegis.errors import AegisError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_stream_options(p)
     p.add_argument("--json", action="store_true", help="print the collection summary as JSON")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
-                   help="run each video as a Ray task on --workers actors: alone, a Ray instance on this machine; "
+                   help="run each video as a Ray task, --workers at a time: alone, a Ray instance on this machine; "
                         "with a cluster's address, its nodes (videos and --out on shared storage; needs the scale "
                         "extra)")
     add_detector(p, min_face=False)
@@ -43,19 +42,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis batch`: every video of the inputs through analyze, resumably, then the collection tables."""
     from aegis.batch import BatchSettings, run_batch
-    from aegis.runtime.stream import StreamSettings
 
-    try:
-        StreamSettings(args.detect_every, args.smoothing, args.threshold, coast=args.coast)
-    except ValueError as exc:
-        raise AegisError(str(exc)) from exc
     settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold,
                              args.coast, args.video, args.timeline)
     summary = run_batch(args.inputs, args.out, settings, args.workers or os.cpu_count() or 1, args.ray)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary.to_json(), indent=2))
     else:
-        print(f"{summary['videos']} videos: {summary['done']} done, {summary['skipped']} skipped (complete before), "
-              f"{summary['failed']} failed (see failures.csv); {summary['video_seconds']} video-seconds in "
-              f"{summary['wall_seconds']} s -> {summary['out']}")
+        print(f"{summary.videos} videos: {summary.done} done, {summary.skipped} skipped (complete before), "
+              f"{summary.failed} failed (see failures.csv); {summary.video_seconds} video-seconds in "
+              f"{summary.wall_seconds} s -> {summary.out}")
     return 0

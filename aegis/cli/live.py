@@ -63,12 +63,9 @@ def run(args: argparse.Namespace) -> int:
               "with the access token below opens it" + ("" if tls else ", and browsers allow the camera only over "
                                                         "HTTPS there (--certfile/--keyfile, see docs/live.md)"),
               file=sys.stderr)
-    try:
-        analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
-                            detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
-                            coast=args.coast)
-    except ValueError as exc:
-        raise AegisError(str(exc)) from exc
+    analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),
+                        detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
+                        coast=args.coast)
     server = LiveServer(analyzer, lambda: make_detector(args.detector, args.min_face), camera=args.camera,
                         policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout)
     StderrThrottle().start()  # libjpeg's line per corrupt frame, once per kind every few seconds

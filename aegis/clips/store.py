@@ -6,7 +6,6 @@ import csv
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from aegis.clips.voting import VoteSettings, main_track, person_region, track_we
 from aegis.data.sources import Video, read_frames, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.executor import make_executor
 from aegis.faces.base import Detector
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
@@ -133,7 +133,7 @@ def build_clip_store(sources: Sequence[str], out: str | Path, model: OnnxModel,
         caches = [out / "cache" / f"{_clip_key(v, model, context_model, detector)}.npy" for v in videos]
         jobs = [(v, c, model.path, context_model and context_model.path, detector)
                 for v, c in zip(videos, caches, strict=True) if not c.exists()]
-        reasons = dict(_run_jobs(jobs, workers, kind))
+        reasons = dict(make_executor(workers).map(_cache_clip, jobs, f"clip features {kind}"))
         for video, cache in zip(videos, caches, strict=True):
             if not cache.exists():
                 reason = reasons.get(video.video_id, "no face")
@@ -156,14 +156,6 @@ def load_clip_store(path: str | Path) -> ClipStore:
     with (path / "index.csv").open(newline="", encoding="utf-8", errors="surrogateescape") as f:
         rows = list(csv.DictReader(f))
     return ClipStore(np.load(path / "frames.npy"), rows, json.loads((path / "meta.json").read_text()))
-
-
-def _run_jobs(jobs: list[tuple], workers: int, desc: str) -> list[tuple[str, str | None]]:
-    """Cache every job's clip features (in `workers` processes); (video ID, failure reason or None) per job."""
-    if workers > 1 and len(jobs) > 1:
-        with get_context("fork").Pool(workers) as pool:
-            return list(progress(pool.imap_unordered(_cache_clip, jobs), total=len(jobs), desc=f"clip features {desc}"))
-    return [_cache_clip(job) for job in progress(jobs, desc=f"clip features {desc}")]
 
 
 def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | str]) -> tuple[str, str | None]:

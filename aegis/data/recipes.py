@@ -13,7 +13,6 @@ import json
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +20,12 @@ import numpy as np
 from aegis.data.sources import Video, read_frames, scan_source, source_defaults
 from aegis.data.store import print_summary, write_store
 from aegis.data.windows import sliding_windows, stack_window
-from aegis.errors import AegisError
+from aegis.errors import AegisError, ConfigError
+from aegis.executor import make_executor
 from aegis.faces.base import Detector
 from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
 from aegis.io import atomic_path
-from aegis.progress import progress
 from aegis.runtime.onnx import cached_model
 
 RECIPES = ("bigfacex", "faceparty", "peak")
@@ -63,11 +62,11 @@ class RecipeSettings:
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
-            raise AegisError(f"recipe {self.recipe!r} is not one of {RECIPES}")
+            raise ConfigError(f"recipe {self.recipe!r} is not one of {RECIPES}")
         if self.margin is not None and self.margin not in MARGINS:
-            raise AegisError(f"margin {self.margin!r} is not one of {MARGINS}")
+            raise ConfigError(f"margin {self.margin!r} is not one of {MARGINS}")
         if self.recipe == "faceparty" and not self.static_model:
-            raise AegisError("the faceparty recipe needs --static-model (a single-frame classifier)")
+            raise ConfigError("the faceparty recipe needs --static-model (a single-frame classifier)")
 
     @property
     def crop_margin(self) -> str:
@@ -149,13 +148,14 @@ def run_job(job: VideoJob, detector: Detector | None = None) -> dict:
 
 
 def _run_job_with_detector(args: tuple[VideoJob, Detector | None]) -> dict:
-    """Pool entry point."""
+    """The job function: one video into its part file."""
     return run_job(*args)
 
 
 def build_video_store(sources: list[str], out: str | Path, settings: RecipeSettings | None = None,
                       workers: int = 1, contempt: bool = False, detector: Detector | None = None) -> Path:
-    """Build a window store from KIND=PATH sources with a recipe; prints a summary table at the end."""
+    """Build a window store from KIND=PATH sources with a recipe, each video a job on `workers` processes; prints a
+    summary table at the end."""
     settings = settings or RecipeSettings()
     out = Path(out)
     parts = out / "parts"
@@ -177,14 +177,7 @@ def build_video_store(sources: list[str], out: str | Path, settings: RecipeSetti
     pending = [j for j in jobs if not j.part.exists()]
     if len(pending) < len(jobs):
         print(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already done")
-    if workers > 1 and len(pending) > 1:
-        with get_context("fork").Pool(workers) as pool:
-            for _ in progress(pool.imap_unordered(_run_job_with_detector, [(j, detector) for j in pending]),
-                              total=len(pending), desc=settings.recipe):
-                pass
-    else:
-        for job in progress(pending, desc=settings.recipe):
-            run_job(job, detector)
+    make_executor(workers).map(_run_job_with_detector, [(j, detector) for j in pending], settings.recipe)
     store = _merge(jobs, out, sources, settings, unknown, skipped)
     print_summary(store)
     return store

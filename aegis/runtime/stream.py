@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aegis.data.windows import FaceWindow
+from aegis.errors import ConfigError
 from aegis.faces.base import BOX_SLACK, Detection, Detector
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.geometry import size_band, suppress_overlaps
@@ -54,13 +55,13 @@ class StreamSettings:
 
     def __post_init__(self) -> None:
         if self.detect_every < 1:
-            raise ValueError(f"detect_every must be >= 1, got {self.detect_every}")
+            raise ConfigError(f"detect_every must be >= 1, got {self.detect_every}")
         if self.coast < 0:
-            raise ValueError(f"coast must be >= 0, got {self.coast}")
+            raise ConfigError(f"coast must be >= 0, got {self.coast}")
         if not 0.0 <= self.smoothing < 1.0:
-            raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing}")
+            raise ConfigError(f"smoothing must be in [0, 1), got {self.smoothing}")
         if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+            raise ConfigError(f"threshold must be in [0, 1], got {self.threshold}")
 
 
 class FacePipeline:
