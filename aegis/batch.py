@@ -157,9 +157,9 @@ def run_batch(inputs: list[str], out: str | Path, settings: BatchSettings | None
               ray_address: str | None = None) -> BatchSummary:
     """Analyse every input video not yet complete under `out`; returns the collection summary.
 
-    With `ray_address` ("local" starts a Ray instance here, else a cluster's address) each video is a Ray task
-    on `workers` actors, each holding one model; the videos and `out` must be readable and writable from every
-    node (shared storage). Only this driver writes the collection tables.
+    Each video is a job on `make_executor(workers, ray_address)`: this process, a process pool, or Ray ("local"
+    starts a Ray instance here, else a cluster's address), whose nodes must read and write the videos and `out`
+    (shared storage). Only this driver writes the collection tables.
     """
     settings = settings or BatchSettings()
     out = Path(out)
