@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from aegis.data.images import as_frame, scan_stills
-from aegis.evaluate import predict_stills
+from aegis.evaluation.images import predict_stills
 from aegis.faces.crop import crop_face, eye_roll
 from aegis.faces.registry import make_detector
 from aegis.readers import open_source

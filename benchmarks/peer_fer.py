@@ -29,9 +29,9 @@ from fer.fer import FER
 
 from aegis.data.images import as_frame, scan_stills
 from aegis.data.votes import load_votes
-from aegis.evaluate import CANVAS_FACE, majority_report
+from aegis.evaluation.images import CANVAS_FACE, majority_report
+from aegis.evaluation.metrics import classification_report, confusion_matrix
 from aegis.labels import CLASSES, canonical_label
-from aegis.metrics import classification_report, confusion_matrix
 
 PEER_CLASSES = tuple(canonical_label(FER._get_labels()[i]) for i in range(7))  # angry ... neutral
 
@@ -75,7 +75,7 @@ def main() -> None:
         report = classification_report(confusion_matrix(y_true, preds, 7), CLASSES)
         if args.votes:
             report["ferplus"] = majority_report(load_votes(args.votes), [i.path.stem for i in images], preds,
-                                                CLASSES)
+                                                CLASSES).to_json()
     else:
         frames = ([cv2.imread(str(item.path), cv2.IMREAD_COLOR) for item in images] if args.mode == "scenes" else
                   [cv2.cvtColor(as_frame(g, CANVAS_FACE / max(g.shape))[0], cv2.COLOR_GRAY2BGR) for g in greys])

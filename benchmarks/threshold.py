@@ -21,7 +21,7 @@ import numpy as np
 from aegis.analyzer import Analyzer
 from aegis.data.images import scan_stills
 from aegis.data.votes import load_votes
-from aegis.evaluate import predict_stills
+from aegis.evaluation.images import predict_stills
 from aegis.runtime.onnx import OnnxModel
 
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)

@@ -8,7 +8,7 @@ from conftest import shared_data
 from aegis.cli import main
 from aegis.data.store import write_store
 from aegis.errors import AegisError
-from aegis.evaluate import evaluate_source
+from aegis.evaluation.sources import evaluate_source
 from aegis.runtime.onnx import OnnxModel
 
 
@@ -40,8 +40,8 @@ def test_evaluate_images_uses_folder_labels(tmp_path, tiny_model):
         (tmp_path / folder).mkdir()
         cv2.imwrite(str(tmp_path / folder / "a.png"), np.full((48, 48), 90, np.uint8))
     report = evaluate_source(OnnxModel(tiny_model), f"images={tmp_path}")
-    assert report["n"] == 2 and report["skipped_labels"] == {"unknown-class": 1}
-    assert report["per_class"]["happiness"]["n"] == 1 and report["per_class"]["sadness"]["n"] == 1
+    assert report.n == 2 and report.skipped_labels == {"unknown-class": 1}
+    assert report.per_class["happiness"]["n"] == 1 and report.per_class["sadness"]["n"] == 1
 
 
 def test_evaluate_with_votes_plots_the_ferplus_confusion_and_reliability(tmp_path, tiny_model, capsys):
@@ -67,14 +67,14 @@ def test_evaluate_source_rejects_unknown_kinds(tmp_path, tiny_model):
 @pytest.mark.real_data
 def test_default_model_on_real_ckplus48_beats_chance():
     report = evaluate_source(OnnxModel(), f"images={shared_data('ckplus48')}")
-    assert report["n"] == 807 and report["accuracy"] > 1 / 6
+    assert report.n == 807 and report.accuracy > 1 / 6
 
 
 def test_evaluate_fer2013_csv(tmp_path, tiny_model):
     from synthetic import write_fer_csv
 
     report = evaluate_source(OnnxModel(tiny_model), f"fer2013={write_fer_csv(tmp_path / 'f.csv')}#Training")
-    assert report["n"] == 2 and report["per_class"]["anger"]["n"] == 1
+    assert report.n == 2 and report.per_class["anger"]["n"] == 1
 
 
 def test_evaluate_video_clips_by_main_face(tmp_path, tiny_model):
@@ -86,13 +86,13 @@ def test_evaluate_video_clips_by_main_face(tmp_path, tiny_model):
     write_video(tmp_path / "sad" / "b.mp4", [draw_frame([])] * 4)
     write_file(tmp_path / "sad" / "c.mp4", b"\x00broken" * 30)
     report = evaluate_source(OnnxModel(tiny_model), f"videos={tmp_path}", detector=SquareDetector())
-    assert report["clips"] == 3 and report["n"] == 1 and report["no_face_clips"] == ["sad/b"]
-    assert len(report["unreadable"]) == 1 and report["clip_accuracy"] in (0.0, 1 / 3)
+    assert report.clips == 3 and report.n == 1 and report.no_face_clips == ["sad/b"]
+    assert len(report.unreadable) == 1 and report.clip_accuracy in (0.0, 1 / 3)
 
 
 def test_majority_report_counts_foreign_majorities_wrong_and_calibrates_on_the_rest(tmp_path):
     from aegis.data.votes import load_votes
-    from aegis.evaluate import majority_report
+    from aegis.evaluation.images import majority_report
     from aegis.labels import CLASSES
 
     path = tmp_path / "votes.csv"
@@ -104,9 +104,9 @@ def test_majority_report_counts_foreign_majorities_wrong_and_calibrates_on_the_r
     probs = np.full((4, 7), 0.02)
     probs[:, CLASSES.index("neutral")] = 0.88  # every image called neutral with confidence 0.88
     report = majority_report(load_votes(path), ["a", "b", "c", "d"], probs.argmax(1), CLASSES, probs)
-    assert report["n"] == 3 and report["accuracy"] == pytest.approx(1 / 3)  # a right; b wrong; c counted wrong
-    assert report["accuracy_own_classes"] == pytest.approx(1 / 2) and report["without_majority"] == 1
-    assert report["calibration"]["ece"] == pytest.approx(abs(0.5 - 0.88))  # over a and b only
+    assert report.n == 3 and report.accuracy == pytest.approx(1 / 3)  # a right; b wrong; c counted wrong
+    assert report.accuracy_own_classes == pytest.approx(1 / 2) and report.without_majority == 1
+    assert report.calibration["ece"] == pytest.approx(abs(0.5 - 0.88))  # over a and b only
 
 
 def test_scenes_score_the_largest_face_and_count_a_photo_without_one_as_wrong(tmp_path, tiny_model):
@@ -116,8 +116,8 @@ def test_scenes_score_the_largest_face_and_count_a_photo_without_one_as_wrong(tm
         (tmp_path / folder).mkdir()
         cv2.imwrite(str(tmp_path / folder / "photo.png"), draw_frame(faces))
     report = evaluate_source(OnnxModel(tiny_model), f"scenes={tmp_path}", SquareDetector())
-    assert report["n"] == 1 and report["no_face"] == 1 and report["miss_rate"] == 0.5
-    assert report["pipeline_accuracy"] <= 0.5  # the faceless photo counts as wrong
+    assert report.n == 1 and report.no_face == 1 and report.miss_rate == 0.5
+    assert report.pipeline_accuracy <= 0.5  # the faceless photo counts as wrong
 
 
 def test_through_the_detector_a_large_crop_is_scaled_to_a_face_size_that_is_found(tmp_path):
@@ -127,4 +127,4 @@ def test_through_the_detector_a_large_crop_is_scaled_to_a_face_size_that_is_foun
         big = cv2.resize(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), (143, 181), interpolation=cv2.INTER_CUBIC)
         cv2.imwrite(str(tmp_path / "happy" / f"{i}.png"), big)  # what an aligned film face is like: ~150 px
     report = evaluate_source(OnnxModel("static"), f"images={tmp_path}", through_detector=True)
-    assert report["no_face"] == 0  # 4x into the 480 px frame, as before, it filled the frame and went unfound
+    assert report.no_face == 0  # 4x into the 480 px frame, as before, it filled the frame and went unfound

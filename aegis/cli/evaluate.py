@@ -13,8 +13,10 @@ from aegis.cli.common import (
     positive_int,
 )
 from aegis.errors import AegisError
+from aegis.evaluation.report import EvaluationReport
 from aegis.faces.crop import MARGINS
 from aegis.faces.registry import make_detector
+from aegis.runtime.onnx import OnnxGraph
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,72 +55,84 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
-    from aegis.evaluate import (
-        evaluate_source,
-        evaluate_store,
-        plot_confusion,
-        plot_curves,
-        plot_reliability,
-    )
-    from aegis.runtime.onnx import OnnxModel
-
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
-    chosen = load_any_model(args.model or ("clip-pyramid" if clip_store else None))
-    clip_model = chosen if chosen.info.input != "window" else None
-    if clip_store or clip_model:
-        from aegis.clips.store import load_clip_store
-        from aegis.evaluate import evaluate_clip_source, evaluate_clip_store
-
-        if args.min_face:
-            raise AegisError("--min-face applies to frame models; clip models track with each detector's default")
-        if clip_model is None or (args.data and not clip_store):
-            raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
-                             f"--model {args.model or 'default'} with --data {args.data}")
-        report = (evaluate_clip_store(clip_model, load_clip_store(args.data)) if args.data
-                  else evaluate_clip_source(clip_model, args.source, workers=args.workers, detector=args.detector))
-    else:
-        model = OnnxModel(args.model, threads=args.threads)
-        if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
-            raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
-                             "not to a window store")
-        report = (evaluate_store(model, args.data) if args.data
-                  else evaluate_source(model, args.source, make_detector(args.detector, args.min_face),
-                                       votes=args.votes, flip=args.flip_tta, through_detector=args.through_detector,
-                                       crop=args.crop))
-        report["model"] = {"path": str(model.path), "name": model.info.name}
+    model = load_any_model(args.model or ("clip-pyramid" if clip_store else None))
+    report = _evaluate_clip_model(args, model, clip_store) if model.info.input != "window" or clip_store \
+        else _evaluate_frame_model(args)
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"accuracy {report['accuracy']:.4f}  weighted F1 {report['weighted_f1']:.4f}  UAR {report['uar']:.4f}  "
-          f"class accuracy {report['mean_class_acc']:.4f} ± {report['std_class_acc']:.4f}  n={report['n']}")
-    for name, row in report["per_class"].items():
-        print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
-    if "calibration" in report:
-        print(f"expected calibration error {report['calibration']['ece']:.4f}")
-    if "pipeline_accuracy" in report:
-        print(f"pipeline accuracy {report['pipeline_accuracy']:.4f} (detect, crop '{report['crop']}', classify; "
-              f"no face counts as wrong); no face found in {report['no_face']} ({100 * report['miss_rate']:.1f}%); "
-              f"the accuracy above is over the faces found")
-    if "ferplus" in report:
-        fp = report["ferplus"]
-        print(f"FER+ majority accuracy {fp['accuracy']:.4f} over {fp['n']} images (counted wrong: "
-              f"{fp['counted_wrong'] or 'none'}; no majority: {fp['without_majority']})"
-              + (f"; expected calibration error {fp['calibration']['ece']:.4f}" if "calibration" in fp else ""))
-    if "clip_accuracy" in report:
-        print(f"clip accuracy {report['clip_accuracy']:.4f} over {report['clips']} clips; "
-              f"no face found in {report['no_face']}")
-    if "sequence_accuracy" in report:
-        print(f"sequence accuracy {report['sequence_accuracy']:.4f} over {report['sequences']} sequences; "
-              f"no face found in {report['no_face']}")
-    if report.get("skipped_labels"):
-        print(f"skipped (labels the model does not have): {report['skipped_labels']}")
+        args.json.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    _print(report)
     if args.plots:
-        print(plot_confusion(report, args.plots / "confusion.png"))
-        if "calibration" in report:
-            print(plot_reliability(report, args.plots / "reliability.png"))
-        if "ferplus" in report:
-            print(plot_confusion(report["ferplus"], args.plots / "ferplus-confusion.png"))
-            print(plot_reliability(report["ferplus"], args.plots / "ferplus-reliability.png"))
-        if args.log:
-            print(plot_curves(args.log, args.plots / "curves.png"))
+        _plot(report, args.plots, args.log)
     return 0
+
+
+def _evaluate_clip_model(args: argparse.Namespace, model: OnnxGraph, clip_store: bool) -> EvaluationReport:
+    """A clip model on a clip store (--data) or on labelled videos (--source)."""
+    from aegis.clips.store import load_clip_store
+    from aegis.evaluation.stores import evaluate_clip_source, evaluate_clip_store
+
+    if args.min_face:
+        raise AegisError("--min-face applies to frame models; clip models track with each detector's default")
+    if model.info.input == "window" or (args.data and not clip_store):
+        raise AegisError("a clip store needs a clip model, and a clip model a clip store or videos; got "
+                         f"--model {args.model or 'default'} with --data {args.data}")
+    if args.data:
+        return evaluate_clip_store(model, load_clip_store(args.data))
+    return evaluate_clip_source(model, args.source, workers=args.workers, detector=args.detector)
+
+
+def _evaluate_frame_model(args: argparse.Namespace) -> EvaluationReport:
+    """A frame model on a window store (--data) or a raw source (--source)."""
+    from aegis.evaluation.sources import evaluate_source
+    from aegis.evaluation.stores import evaluate_store
+    from aegis.runtime.onnx import OnnxModel
+
+    model = OnnxModel(args.model, threads=args.threads)
+    if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
+        raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
+                         "not to a window store")
+    report = (evaluate_store(model, args.data) if args.data
+              else evaluate_source(model, args.source, make_detector(args.detector, args.min_face), votes=args.votes,
+                                   flip=args.flip_tta, through_detector=args.through_detector, crop=args.crop))
+    return report.with_(model={"path": str(model.path), "name": model.info.name})
+
+
+def _print(report: EvaluationReport) -> None:
+    """The report's headline, per-class lines and what its source adds."""
+    print(f"accuracy {report.accuracy:.4f}  weighted F1 {report.weighted_f1:.4f}  UAR {report.uar:.4f}  "
+          f"class accuracy {report.mean_class_acc:.4f} ± {report.std_class_acc:.4f}  n={report.n}")
+    for name, row in report.per_class.items():
+        print(f"  {name:<10} precision {row['precision']:.3f}  recall {row['recall']:.3f}  n={row['n']}")
+    if report.calibration:
+        print(f"expected calibration error {report.calibration['ece']:.4f}")
+    if report.pipeline_accuracy is not None:
+        print(f"pipeline accuracy {report.pipeline_accuracy:.4f} (detect, crop '{report.crop}', classify; no face "
+              f"counts as wrong); no face found in {report.no_face} ({100 * report.miss_rate:.1f}%); the accuracy "
+              "above is over the faces found")
+    if (fp := report.ferplus) is not None:
+        print(f"FER+ majority accuracy {fp.accuracy:.4f} over {fp.n} images (counted wrong: "
+              f"{fp.counted_wrong or 'none'}; no majority: {fp.without_majority})"
+              + (f"; expected calibration error {fp.calibration['ece']:.4f}" if fp.calibration else ""))
+    if report.clip_accuracy is not None:
+        print(f"clip accuracy {report.clip_accuracy:.4f} over {report.clips} clips; no face found in {report.no_face}")
+    if report.sequence_accuracy is not None:
+        print(f"sequence accuracy {report.sequence_accuracy:.4f} over {report.sequences} sequences; "
+              f"no face found in {report.no_face}")
+    if report.skipped_labels:
+        print(f"skipped (labels the model does not have): {report.skipped_labels}")
+
+
+def _plot(report: EvaluationReport, folder: Path, log: Path | None) -> None:
+    """confusion.png and reliability.png (and the FER+ pair, and curves.png from a run's log) in `folder`."""
+    from aegis.evaluation.plots import plot_confusion, plot_curves, plot_reliability
+
+    print(plot_confusion(report, folder / "confusion.png"))
+    if report.calibration:
+        print(plot_reliability(report, folder / "reliability.png"))
+    if report.ferplus is not None:
+        print(plot_confusion(report.ferplus, folder / "ferplus-confusion.png"))
+        print(plot_reliability(report.ferplus, folder / "ferplus-reliability.png"))
+    if log:
+        print(plot_curves(log, folder / "curves.png"))

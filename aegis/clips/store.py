@@ -19,7 +19,7 @@ from aegis.executor import make_executor
 from aegis.faces.base import Detector
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
-from aegis.io import atomic_path, files_digest
+from aegis.io import atomic_path, files_digest, write_csv, write_text
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline
@@ -66,14 +66,14 @@ def main_face(video: Video, model: OnnxModel, detector: Detector, context_model:
     pipeline = FacePipeline(model, detector)
     context_size = context_model.info.input_size[0] if context_model else 0
     results, crops, people = [], {}, {}
-    size, margin = model.info.input_size[0], model.info.crop
+    size = model.info.input_size[0]
     for frame in read_frames(video):
         if frame is None:
             continue
         result = pipeline.process(frame)
         grey = to_grey(frame)
-        for face in result.detected:
-            crops.setdefault(face.track_id, []).append(crop_face(grey, face.box, size, margin))
+        for face in result.detected:  # the crop the pipeline scored, eye line levelled: the live crop itself
+            crops.setdefault(face.track_id, []).append(pipeline.windows[face.track_id].newest())
             if context_size:
                 region = person_region(face.box, grey.shape, settings)
                 people.setdefault(face.track_id, []).append(crop_face(grey, region, context_size, "none"))
@@ -158,31 +158,46 @@ def load_clip_store(path: str | Path) -> ClipStore:
     return ClipStore(np.load(path / "frames.npy"), rows, json.loads((path / "meta.json").read_text()))
 
 
-def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | str]) -> tuple[str, str | None]:
-    """Compute one video's per-frame features into its cache file; the reason when there are none."""
-    video, cache, model_path, context_path, detector = job
+def video_clip_frames(videos: Sequence[Video], model: OnnxModel, detector: Detector | str = DEFAULT_DETECTOR,
+                      context_model: OnnxModel | None = None,
+                      workers: int = 1) -> list[tuple[np.ndarray | None, str | None]]:
+    """Each video's (T, F) per-frame features, in memory, `workers` videos at a time: (features, None), or (None,
+    the reason) for a video without a face or one that cannot be read."""
+    jobs = [(v, model.path, context_model and context_model.path, detector) for v in videos]
+    return make_executor(workers).map(_clip_features, jobs, "clip features")
+
+
+def _clip_features(job: tuple[Video, Path, Path | None, Detector | str]) -> tuple[np.ndarray | None, str | None]:
+    """The job function: one video's per-frame features, or None and the reason."""
+    video, model_path, context_path, detector = job
     try:
         frames = video_frames(video, cached_model(model_path),
                               named_detector(detector) if isinstance(detector, str) else detector,
                               cached_model(context_path) if context_path else None)
     except AegisError as exc:
-        return video.video_id, str(exc)
-    if frames is None:
-        return video.video_id, "no face"
-    with atomic_path(cache) as tmp:
-        np.save(tmp, frames)
-    return video.video_id, None
+        return None, str(exc)
+    return (frames, None) if frames is not None else (None, "no face")
+
+
+def _cache_clip(job: tuple[Video, Path, Path, Path | None, Detector | str]) -> tuple[str, str | None]:
+    """The job function of a store build: one video's features into its cache file; the reason when there are
+    none."""
+    video, cache, *rest = job
+    frames, reason = _clip_features((video, *rest))
+    if frames is not None:
+        with atomic_path(cache) as tmp:
+            np.save(tmp, frames)
+    return video.video_id, reason
 
 
 def _write(out: Path, clips: list[np.ndarray], rows: list[tuple], meta: dict) -> None:
     """frames.npy, index.csv, then meta.json last (the mark of a complete store)."""
-    np.save(out / "frames.npy", np.concatenate(clips).astype(np.float32))
+    with atomic_path(out / "frames.npy") as tmp:
+        np.save(tmp, np.concatenate(clips).astype(np.float32))
     starts = np.concatenate([[0], np.cumsum([len(c) for c in clips])[:-1]])
-    with (out / "index.csv").open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-        writer = csv.writer(f)
-        writer.writerow(CLIP_COLUMNS)
-        writer.writerows((*row, int(start), len(clip)) for row, start, clip in zip(rows, starts, clips, strict=True))
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_csv(out / "index.csv", CLIP_COLUMNS,
+              ((*row, int(start), len(clip)) for row, start, clip in zip(rows, starts, clips, strict=True)))
+    write_text(out / "meta.json", json.dumps(meta, indent=2) + "\n")
 
 
 def _meta(sources: Sequence[str], model: OnnxModel, context_model: OnnxModel | None,

@@ -49,3 +49,6 @@ class FaceWindow:
         self._crops.append(crop)
         return stack_window(self._crops, self.length)
 
+    def newest(self) -> np.ndarray:
+        """The last crop pushed (the one the model saw last)."""
+        return self._crops[-1]

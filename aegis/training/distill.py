@@ -8,8 +8,8 @@ import numpy as np
 
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.evaluation.metrics import softmax
 from aegis.io import write_csv
-from aegis.metrics import softmax
 from aegis.training.checkpoints import load_run
 from aegis.training.loop import pick_device, window_logits
 

@@ -80,7 +80,7 @@ def export_checkpoint(ckpt_path: str | Path, out: str | Path, crop: str | None =
     info = replace(info, crop=crop or info.crop)
     report: dict = {"flip_tta": flip_tta}
     if calibrate:
-        from aegis.metrics import fit_temperature, reliability, softmax
+        from aegis.evaluation.metrics import fit_temperature, reliability, softmax
 
         views, labels = validation_logits(model, ckpt, flip_tta)
         temperature = fit_temperature(views, labels)

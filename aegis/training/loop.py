@@ -17,9 +17,9 @@ from torch import nn
 
 from aegis.data.store import WindowStore, load_store
 from aegis.errors import AegisError
+from aegis.evaluation.metrics import classification_report, confusion_matrix
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
-from aegis.metrics import classification_report, confusion_matrix
 from aegis.models.registry import create_model, model_frames, model_spec
 from aegis.progress import progress
 from aegis.splits import kfold_indices, split_indices

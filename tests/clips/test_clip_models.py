@@ -16,7 +16,7 @@ from aegis.clips.pyramid import pyramid_size  # noqa: E402
 from aegis.clips.store import build_clip_store, load_clip_store  # noqa: E402
 from aegis.data.windows import stack_window  # noqa: E402
 from aegis.errors import AegisError, ModelError  # noqa: E402
-from aegis.evaluate import evaluate_clip_source  # noqa: E402
+from aegis.evaluation.stores import evaluate_clip_source  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
 from aegis.meta import ModelInfo  # noqa: E402
 from aegis.runtime.clip import ClipModel  # noqa: E402
@@ -151,8 +151,8 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
     report = evaluate_clip_source(lstm, f"videos={videos}", detector=SquareDetector())
     stored = lstm(store.clips()).argmax(1)
     labels = [CLASSES.index(r["label"]) for r in store.rows]
-    assert report["clips"] == 21 and report["no_face"] == 0
-    assert report["clip_accuracy"] == pytest.approx(np.mean(stored == labels))
+    assert report.clips == 21 and report.no_face == 0
+    assert report.clip_accuracy == pytest.approx(np.mean(stored == labels))
     decision = classify_clip_learned(lstm, videos / "happiness" / "p0-happiness.mp4", detector=SquareDetector())
     assert decision["label"] in lstm.classes and decision["face_frames"] == 8
     assert decision["main_track"] in decision["tracks"] and decision["tracks"][decision["main_track"]]["frequency"] == 1

@@ -4,7 +4,7 @@ from synthetic import SquareDetector, draw_frame
 
 from aegis.data.sources import scan_source
 from aegis.errors import AegisError
-from aegis.evaluate import evaluate_ckplus
+from aegis.evaluation.videos import evaluate_ckplus
 from aegis.runtime.onnx import OnnxModel
 
 
@@ -45,6 +45,6 @@ def test_missing_layout_is_a_clear_error(tmp_path):
 
 def test_full_pipeline_gives_one_prediction_per_sequence(tmp_path, tiny_model):
     report = evaluate_ckplus(OnnxModel(tiny_model), _ckplus(tmp_path, LAYOUT), detector=SquareDetector())
-    assert report["sequences"] == 2 and report["no_face"] == 1 and report["no_face_sequences"] == ["S005_002"]
-    assert report["n"] == 1 and report["sequence_accuracy"] in (0.0, 0.5)
-    assert report["skipped_labels"] == {"contempt": 1} and len(report["skipped"]) == 2
+    assert report.sequences == 2 and report.no_face == 1 and report.no_face_sequences == ["S005_002"]
+    assert report.n == 1 and report.sequence_accuracy in (0.0, 0.5)
+    assert report.skipped_labels == {"contempt": 1} and len(report.skipped) == 2

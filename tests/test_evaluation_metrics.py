@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from aegis.metrics import classification_report, confusion_matrix
+from aegis.evaluation.metrics import classification_report, confusion_matrix
 
 
 def test_confusion_matrix_counts():
@@ -33,7 +33,7 @@ def test_absent_class_is_left_out_of_uar():
 
 
 def test_reliability_of_a_perfectly_calibrated_and_an_overconfident_model():
-    from aegis.metrics import reliability
+    from aegis.evaluation.metrics import reliability
 
     rng = np.random.default_rng(0)
     conf = rng.uniform(0.3, 1.0, 20000)
@@ -49,7 +49,7 @@ def test_reliability_of_a_perfectly_calibrated_and_an_overconfident_model():
 
 
 def test_fit_temperature_recovers_the_scale_of_the_logits():
-    from aegis.metrics import fit_temperature
+    from aegis.evaluation.metrics import fit_temperature
 
     rng = np.random.default_rng(1)
     true_logits = rng.normal(0, 2, (4000, 5))
