@@ -37,7 +37,8 @@ def test_search_cli_runs_resumes_and_writes_the_front(tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert [r["candidate"] for r in rows] == ["nano-a", "nano-b", "c0", "c1"]
     assert rows[0]["val_acc"] == "-1.0"  # Nano-A is over the 150K budget: recorded, not trained
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # the candidates are logged (stderr), the front printed (stdout)
     assert "nano-a: 236,911 params, over the 150,000-parameter budget, not trained" in out and "-1.0" not in out
     assert 0 <= float(rows[1]["val_acc"]) <= 1 and float(rows[1]["latency_ms"]) > 0
     assert (tmp_path / "s" / "pareto.png").stat().st_size > 0

@@ -247,12 +247,14 @@ def tls_context(certfile: str, keyfile: str | None) -> ssl.SSLContext:
     return context
 
 
-async def run(server: LiveServer, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
-    """Serve until cancelled; prints the address to open (with its token, the one place it is shown)."""
+async def run(server: LiveServer, host: str, port: int, tls: ssl.SSLContext | None,
+              announce: Callable[[str], None]) -> None:
+    """Serve until cancelled; `announce` gets the address to open once bound (with its token, the one place it is
+    shown)."""
     async with server.serve(host, port, tls) as ws_server:
         bound = ws_server.sockets[0].getsockname()[1]
         url = server.policy.url(bound, "https" if tls else "http")
         if host in WILDCARD_HOSTS:
             url = url.replace("://127.0.0.1:", f"://{socket.gethostname()}:", 1)
-        print(f"AEGIS live on {url} (Ctrl+C stops it)", flush=True)
+        announce(url)
         await ws_server.serve_forever()

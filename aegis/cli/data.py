@@ -58,17 +58,16 @@ def run_build(args: argparse.Namespace) -> int:
     """`aegis data build`: build a window store from a source."""
     from aegis.data.builders import build_sequence_store, build_still_store
     from aegis.data.recipes import RECIPES, RecipeSettings, build_video_store
-    from aegis.data.store import print_summary
+    from aegis.data.store import store_summary
 
     if args.recipe in RECIPES:
         static = args.static_model or ("static" if args.recipe == "faceparty" else None)
         settings = RecipeSettings(args.recipe, args.window, args.stride, args.skip, static, neutral=args.neutral,
                                   margin=args.margin, detector=args.detector)
-        print(build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt))
-        return 0
-    if args.margin:
+        out = build_video_store(args.source, args.out, settings, workers=args.workers, contempt=args.contempt)
+    elif args.margin:
         raise AegisError(f"--margin applies to the video recipes {RECIPES}; the {args.recipe} recipe reads crops")
-    if args.recipe == "still":
+    elif args.recipe == "still":
         out = build_still_store(args.source, args.out, frames=args.window, seed=args.seed, contempt=args.contempt)
     else:
         if len(args.source) != 1:
@@ -77,7 +76,7 @@ def run_build(args: argparse.Namespace) -> int:
         if kind != "images" or not Path(path).is_dir():
             raise AegisError(f"the sequence recipe takes --source images=FOLDER, got {args.source[0]!r}")
         out = build_sequence_store(path, args.out, frames=args.window, contempt=args.contempt)
-    print_summary(out)
+    print(store_summary(out))
     print(out)
     return 0
 

@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                         policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout)
     StderrThrottle().start()  # libjpeg's line per corrupt frame, once per kind every few seconds
     try:
-        asyncio.run(run(server, args.host, args.port, tls))
+        asyncio.run(run(server, args.host, args.port, tls,
+                        lambda url: print(f"AEGIS live on {url} (Ctrl+C stops it)", flush=True)))
     except OSError as exc:
         raise AegisError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     return 0

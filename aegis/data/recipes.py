@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.data.sources import Video, read_frames, scan_source, source_defaults
-from aegis.data.store import print_summary, write_store
+from aegis.data.store import write_store
 from aegis.data.windows import sliding_windows, stack_window
 from aegis.errors import AegisError, ConfigError
 from aegis.executor import make_executor
@@ -27,6 +28,8 @@ from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
 from aegis.io import atomic_path
 from aegis.runtime.onnx import cached_model
+
+log = logging.getLogger(__name__)
 
 RECIPES = ("bigfacex", "faceparty", "peak")
 LAST_WINDOW_SOURCES = ("ckplus", "kdefdyn")  # sequences that end at their peak: FaceParty takes the last windows
@@ -154,8 +157,7 @@ def _run_job_with_detector(args: tuple[VideoJob, Detector | None]) -> dict:
 
 def build_video_store(sources: list[str], out: str | Path, settings: RecipeSettings | None = None,
                       workers: int = 1, contempt: bool = False, detector: Detector | None = None) -> Path:
-    """Build a window store from KIND=PATH sources with a recipe, each video a job on `workers` processes; prints a
-    summary table at the end."""
+    """Build a window store from KIND=PATH sources with a recipe, each video a job on `workers` processes."""
     settings = settings or RecipeSettings()
     out = Path(out)
     parts = out / "parts"
@@ -176,11 +178,9 @@ def build_video_store(sources: list[str], out: str | Path, settings: RecipeSetti
         raise AegisError(f"no labelled videos in {', '.join(sources)}")
     pending = [j for j in jobs if not j.part.exists()]
     if len(pending) < len(jobs):
-        print(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already done")
+        log.info(f"resuming: {len(jobs) - len(pending)} of {len(jobs)} videos already done")
     make_executor(workers).map(_run_job_with_detector, [(j, detector) for j in pending], settings.recipe)
-    store = _merge(jobs, out, sources, settings, unknown, skipped)
-    print_summary(store)
-    return store
+    return _merge(jobs, out, sources, settings, unknown, skipped)
 
 
 def _merge(jobs: list[VideoJob], out: Path, sources: list[str], settings: RecipeSettings, unknown: Counter,

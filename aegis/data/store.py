@@ -79,20 +79,20 @@ def load_store(path: str | Path) -> WindowStore:
     )
 
 
-def print_summary(path: str | Path) -> None:
+def store_summary(path: str | Path) -> str:
     """A table of a store's windows per class and per source, and what its build skipped."""
     store = load_store(path)
     origin = "images" if store.meta.get("recipe") == "still" else "videos"
-    print(f"{len(store)} windows of {store.windows.shape[1]} frames from {len(set(store.videos))} {origin}"
-          + (f" ({store.meta['frames_without_face']} frames without a face)" if "frames_without_face" in store.meta
-             else ""))
+    lines = [f"{len(store)} windows of {store.windows.shape[1]} frames from {len(set(store.videos))} {origin}"
+             + (f" ({store.meta['frames_without_face']} frames without a face)" if "frames_without_face" in store.meta
+                else "")]
     for title, values in (("class", store.labels), ("source", store.sources)):
-        for name, count in sorted(Counter(values).items()):
-            print(f"  {title} {name:<12} {count:>7}")
+        lines += [f"  {title} {name:<12} {count:>7}" for name, count in sorted(Counter(values).items())]
     skipped = len(store.meta.get("skipped_videos", [])) + len(store.meta.get("skipped", []))
     if skipped or store.meta.get("unknown_labels"):
-        print(f"skipped: {skipped} videos or files, unknown labels {store.meta.get('unknown_labels', {})} "
-              f"(details in {Path(path) / 'meta.json'})")
+        lines.append(f"skipped: {skipped} videos or files, unknown labels {store.meta.get('unknown_labels', {})} "
+                     f"(details in {Path(path) / 'meta.json'})")
+    return "\n".join(lines)
 
 
 def _digest(windows: np.ndarray) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -32,6 +33,8 @@ from aegis.splits import split_indices
 from aegis.training.export import export_onnx
 from aegis.training.loop import evaluate_windows, lr_factor, train_epoch
 from aegis.training.targets import label_array
+
+log = logging.getLogger(__name__)
 
 MAX_PARAMS_INDICATOR = 1_000_000  # the seed's constraint: params <= 1M (and accuracy >= the target)
 COLUMNS = ("candidate", "config", "params", "val_acc", "latency_ms", "feasible", "seconds")
@@ -114,7 +117,7 @@ def run_search(cfg: SearchConfig) -> dict:
         rows.append(row)
         result = (f"val acc {row['val_acc']:.4f}, {row['latency_ms']:.3f} ms" if row["val_acc"] >= 0
                   else f"over the {cfg.max_params:,}-parameter budget, not trained")
-        print(f"{name}: {row['params']:,} params, {result}", flush=True)
+        log.info(f"{name}: {row['params']:,} params, {result}")
         index += 1
     trained = [r for r in rows if r["val_acc"] >= 0]
     front = pareto_front(trained)

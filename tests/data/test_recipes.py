@@ -1,3 +1,5 @@
+import logging
+
 import cv2
 import numpy as np
 import pytest
@@ -87,7 +89,7 @@ def test_builder_windows_equal_live_windows(tmp_path, margin):
     np.testing.assert_array_equal(live, offline)  # bit for bit: one crop path, uint8 end to end
 
 
-def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, capsys):
+def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, caplog):
     root = _layout(tmp_path / "src")
     real, calls, kill_at = recipes.run_job, [], [2]
 
@@ -103,8 +105,9 @@ def test_killed_build_resumes_and_parallel_build_matches(tmp_path, monkeypatch, 
     assert not (tmp_path / "out" / "meta.json").exists() and len(list((tmp_path / "out" / "parts").iterdir())) == 1
     calls.clear()
     kill_at[0] = 0
-    resumed = load_store(build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
-    assert len(calls) == 2 and "resuming: 1 of 3" in capsys.readouterr().out
+    with caplog.at_level(logging.INFO, logger="aegis"):
+        resumed = load_store(build_video_store([f"videos={root}"], tmp_path / "out", detector=SquareDetector()))
+    assert len(calls) == 2 and "resuming: 1 of 3" in caplog.text
     monkeypatch.setattr(recipes, "run_job", real)
     parallel = load_store(build_video_store([f"videos={root}"], tmp_path / "par", workers=2,
                                                detector=SquareDetector()))
