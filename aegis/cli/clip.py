@@ -47,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
             report = classify_clip_learned(clip_model, source, settings, make_detector(args.detector, args.min_face))
         else:
             report = classify_clip(analyzer, source, settings)
-        weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report["tracks"].items()))
-        print(f"{source}: {report['label'] or 'no face'} ({report['method']}; main track {report['main_track']}; "
+        weights = ", ".join(f"#{t} {w['weight']:.2f}" for t, w in sorted(report.tracks.items()))
+        print(f"{source}: {report.label or 'no face'} ({report.method}; main track {report.main_track}; "
               f"weights {weights})")
         reports.append(report)
     if args.json:
-        args.json.write_text(json.dumps(reports, indent=2) + "\n")
+        args.json.write_text(json.dumps([r.to_json() for r in reports], indent=2) + "\n")
     return 0

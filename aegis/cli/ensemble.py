@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from aegis.clips.ensemble import run_ensemble
 
     result = run_ensemble(args.runs, args.data, args.method, args.max_models)
-    print(f"{args.method}: {len(result['models'])} models {result['models']} -> accuracy {result['accuracy']:.4f} "
-          f"on {result['n']} clips")
+    print(f"{args.method}: {len(result.models)} models {result.models} -> accuracy {result.accuracy:.4f} "
+          f"on {result.n} clips")
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
     return 0

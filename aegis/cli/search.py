@@ -36,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
                        budget_minutes=args.budget_minutes, proxy_epochs=args.proxy_epochs, seed=args.seed,
                        threads=args.threads, max_candidates=args.max_candidates)
     summary = run_search(cfg)
-    print(f"{summary['candidates']} candidates; Pareto front ({len(summary['front'])}):")
-    for row in summary["front"]:
+    print(f"{summary.candidates} candidates; Pareto front ({len(summary.front)}):")
+    for row in summary.front:
         print(f"  {row['candidate']:<8} {row['params']:>9,} params  val acc {row['val_acc']:.4f}  "
               f"{row['latency_ms']:.3f} ms  feasible {row['feasible']}")
     return 0

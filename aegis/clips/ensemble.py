@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,24 @@ def best_selection(scores: Mapping[str, np.ndarray], labels: np.ndarray,
     return best
 
 
-def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: int = 5) -> dict:
+@dataclass(frozen=True)
+class EnsembleResult:
+    """The fused clip models: the method, the models picked, their fused accuracy, each model's own, the clips
+    scored and those left out for a label the models lack."""
+
+    method: str
+    models: list[str]
+    accuracy: float
+    single_accuracy: dict[str, float]
+    n: int
+    skipped_labels: int
+
+    def to_json(self) -> dict:
+        """The result as `aegis ensemble --json` writes it."""
+        return asdict(self)
+
+
+def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: int = 5) -> EnsembleResult:
     """Score a clip store with each run's clip model and fuse them: "average" of all, or "best" selection.
 
     Clips whose label the models lack (e.g. contempt for 7-class models) are left out and counted.
@@ -78,5 +96,4 @@ def run_ensemble(runs: list[str], data: str, method: str = "best", max_models: i
         picked, acc = list(scores), fused_accuracy(scores, list(scores), labels)
     else:
         picked, acc = best_selection(scores, labels, max_models)
-    return {"method": method, "models": picked, "accuracy": acc, "single_accuracy": singles, "n": len(labels),
-            "skipped_labels": int((~known).sum())}
+    return EnsembleResult(method, picked, acc, singles, len(labels), int((~known).sum()))

@@ -65,12 +65,12 @@ def evaluate_clips(model: OnnxModel, kind: str, root: str | Path, detector: Dete
         except AegisError as exc:
             unreadable.append(f"{video.video_id}: {exc}")
             continue
-        decision = clip_decision(results, model.classes) if results else {"label": None}
-        if decision["label"] is None:
+        label = clip_decision(results, model.classes).label if results else None
+        if label is None:
             no_face.append(video.video_id)
             continue
         y_true.append(lookup[video.label])
-        y_pred.append(lookup[decision["label"]])
+        y_pred.append(lookup[label])
     return EvaluationReport.scored(y_true, y_pred, model.classes, clip_accuracy=_share(y_true, y_pred, len(videos)),
                                    clips=len(videos), no_face=len(no_face), no_face_clips=no_face,
                                    unreadable=unreadable, skipped=scan.skipped,

@@ -57,6 +57,20 @@ class SearchConfig:
     max_candidates: int | None = None
 
 
+@dataclass(frozen=True)
+class SearchSummary:
+    """A search run: how many candidates were tried, the Pareto front (accuracy against latency and size) and the
+    reference networks' rows."""
+
+    candidates: int
+    front: list[dict]
+    references: list[dict]
+
+    def to_json(self) -> dict:
+        """The summary as summary.json holds it."""
+        return asdict(self)
+
+
 def sample_nano(rng: np.random.Generator) -> NanoConfig:
     """A random Nano architecture: 3 stages of 2-4 convs whose widths grow within and across stages."""
     width = float(rng.choice([12, 16, 24, 32]))
@@ -87,7 +101,7 @@ def pareto_front(rows: list[dict]) -> list[dict]:
     return sorted((r for r in rows if not any(dominates(o, r) for o in rows)), key=lambda r: r["params"])
 
 
-def run_search(cfg: SearchConfig) -> dict:
+def run_search(cfg: SearchConfig) -> SearchSummary:
     """Explore until the time budget (or max_candidates) runs out; returns the front and the references."""
     torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
@@ -126,9 +140,8 @@ def run_search(cfg: SearchConfig) -> dict:
         writer.writeheader()
         writer.writerows(front)
     plot_front(trained, front, out / "pareto.png")
-    summary = {"candidates": len(rows), "front": front, "references": [r for r in rows if r["candidate"] in
-                                                                        REFERENCES]}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    summary = SearchSummary(len(rows), front, [r for r in rows if r["candidate"] in REFERENCES])
+    (out / "summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary
 
 

@@ -154,8 +154,8 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
     assert report.clips == 21 and report.no_face == 0
     assert report.clip_accuracy == pytest.approx(np.mean(stored == labels))
     decision = classify_clip_learned(lstm, videos / "happiness" / "p0-happiness.mp4", detector=SquareDetector())
-    assert decision["label"] in lstm.classes and decision["face_frames"] == 8
-    assert decision["main_track"] in decision["tracks"] and decision["tracks"][decision["main_track"]]["frequency"] == 1
+    assert decision.label in lstm.classes and decision.face_frames == 8
+    assert decision.main_track in decision.tracks and decision.tracks[decision.main_track]["frequency"] == 1
 
 
 def test_clip_model_errors(tmp_path, tiny_model, capsys):
@@ -176,7 +176,7 @@ def test_clip_model_errors(tmp_path, tiny_model, capsys):
     from aegis.clips.ensemble import run_ensemble
 
     fused = run_ensemble([str(tmp_path / "run")], str(clips), "average")
-    assert fused["n"] == 13 and fused["skipped_labels"] == 1
+    assert fused.n == 13 and fused.skipped_labels == 1
     (tmp_path / "unlabelled" / "bored").mkdir(parents=True)
     write_video(tmp_path / "unlabelled" / "bored" / "x.mp4", [draw_frame([("red", (40, 40, 70, 70))])] * 3)
     with pytest.raises(AegisError, match=r"no labelled videos in videos=.*unknown labels \{'bored': 1\}"):

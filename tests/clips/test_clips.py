@@ -106,8 +106,8 @@ def test_main_face_on_real_multi_person_clips_is_a_lasting_face(name, tiny_model
     from aegis.clips.clip import classify_clip
 
     report = classify_clip(Analyzer(model=tiny_model), shared_data("videos") / name)
-    assert len(report["tracks"]) >= 2 and report["label"] in report["probs"]
-    assert report["tracks"][report["main_track"]]["frequency"] >= 0.5, report["tracks"]
+    assert len(report.tracks) >= 2 and report.label in report.probs
+    assert report.tracks[report.main_track]["frequency"] >= 0.5, report.tracks
 
 
 @pytest.mark.real_data
