@@ -6,7 +6,7 @@ _os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # broken inputs get our 
 _os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")  # nor OpenCV's camera-probing warnings
 _os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(8192 * 8192))  # imagesize.MAX_SIDE squared: a backstop
 
-from aegis.analyzer import Analyzer, analyze, to_dataframe  # noqa: E402
+from aegis.analyze.analyzer import Analyzer, analyze, to_dataframe  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
 
 __version__ = "0.1.0"

@@ -21,7 +21,7 @@ from aegis.data.images import as_frame, scan_stills
 from aegis.evaluation.images import predict_stills
 from aegis.faces.crop import crop_face, eye_roll
 from aegis.faces.registry import make_detector
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from aegis.batch import BatchSettings, run_batch
+from aegis.analyze.batch import BatchSettings, run_batch
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 DRIVER = ("import resource, sys; from aegis.cli import main; main(sys.argv[1:]); "

@@ -26,7 +26,7 @@ import numpy as np
 
 from aegis.faces.mtcnn import MtcnnDetector, MtcnnSettings
 from aegis.faces.track import iou
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import NEAR_SEARCH_MAX_MISSED, FacePipeline, StreamSettings
 

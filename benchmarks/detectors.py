@@ -123,7 +123,7 @@ def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int 
     clips."""
     from aegis.faces.crop import to_grey
     from aegis.faces.registry import make_detector
-    from aegis.readers import open_source
+    from aegis.io.readers import open_source
     from aegis.runtime.onnx import OnnxModel
     from aegis.runtime.stream import FacePipeline, StreamSettings
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from aegis.faces.registry import make_detector
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import FacePipeline, StreamSettings
 

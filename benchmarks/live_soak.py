@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from websockets.sync.client import connect
 
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 
@@ -118,7 +118,7 @@ def bombs(port: int, pid: int, frames: list[bytes]) -> dict:
 
 def in_process(frames: list[bytes], count: int) -> dict:
     """`count` frames through one live session with the server's defaults, back to back: ms each, p50 / p95."""
-    from aegis.analyzer import Analyzer
+    from aegis.analyze.analyzer import Analyzer
     from aegis.app.session import LiveSession
 
     analyzer = Analyzer()

@@ -25,7 +25,7 @@ import numpy as np
 from aegis.faces.crop import to_grey
 from aegis.faces.haar import HaarDetector
 from aegis.faces.registry import DEFAULT_DETECTOR, detector_names, make_detector
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 from aegis.render.overlay import draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import DEFAULT_DETECT_EVERY, FacePipeline, StreamSettings

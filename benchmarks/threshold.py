@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.analyzer import Analyzer
+from aegis.analyze.analyzer import Analyzer
 from aegis.data.images import scan_stills
 from aegis.data.votes import load_votes
 from aegis.evaluation.images import predict_stills

@@ -7,9 +7,9 @@ import cv2
 import pytest
 from synthetic import SquareDetector, draw_frame, write_file, write_truncated_avi, write_video
 
-from aegis.analyzer import Analyzer
-from aegis.outputs import CSV_BASE
-from aegis.readers import open_source
+from aegis.analyze.analyzer import Analyzer
+from aegis.analyze.writer import CSV_BASE
+from aegis.io.readers import open_source
 
 COLUMNS = ("frame,time_s,track_id,x,y,w,h,face_score,label,confidence,"
            "anger,disgust,fear,happiness,sadness,surprise,neutral,coasted")

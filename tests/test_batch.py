@@ -10,7 +10,7 @@ import time
 import pytest
 from synthetic import draw_frame, write_video
 
-from aegis.batch import BatchSettings, collect_inputs, run_batch
+from aegis.analyze.batch import BatchSettings, collect_inputs, run_batch
 from aegis.errors import AegisError
 from tests.conftest import shared_data
 

@@ -108,7 +108,7 @@ def test_an_unwritable_output_folder_is_one_error_line(out, tiny_model, capsys):
 
 
 def _collection_header() -> str:
-    from aegis.batch import collection_columns
+    from aegis.analyze.batch import collection_columns
     from aegis.labels import CLASSES
 
     return ",".join(collection_columns(CLASSES))

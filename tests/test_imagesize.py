@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from aegis.imagesize import ImageError, declared_size, decode_image
+from aegis.io.imagesize import ImageError, declared_size, decode_image
 
 CORPUS = Path(__file__).parent / "corpus"
 

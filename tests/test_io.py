@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from aegis.io import atomic_path, files_digest, partial_name, write_csv, write_text
+from aegis.io.files import atomic_path, files_digest, partial_name, write_csv, write_text
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):

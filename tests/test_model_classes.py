@@ -5,8 +5,8 @@ import csv
 
 from synthetic import SquareDetector, draw_frame, write_video
 
-from aegis.analyzer import Analyzer
-from aegis.batch import BatchSettings, run_batch
+from aegis.analyze.analyzer import Analyzer
+from aegis.analyze.batch import BatchSettings, run_batch
 from aegis.render.timeline import read_tracks
 
 

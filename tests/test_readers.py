@@ -7,7 +7,7 @@ import pytest
 from synthetic import draw_frame, write_file, write_truncated_avi, write_video
 
 from aegis.errors import SourceError
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 
 
 def test_video_file(tmp_path):
@@ -62,8 +62,8 @@ def test_a_video_without_a_frame_rate_is_warned_about_and_its_assumed_rate_recor
                                                                                      tiny_model):
     import json
 
-    from aegis import readers
-    from aegis.analyzer import Analyzer
+    from aegis.analyze.analyzer import Analyzer
+    from aegis.io import readers
 
     video = write_video(tmp_path / "v.mp4", [draw_frame([("red", (40, 40, 64, 64))])] * 3)
     real = readers.cv2.VideoCapture

@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 from conftest import shared_data
 
-from aegis.analyzer import Analyzer
-from aegis.readers import open_source
+from aegis.analyze.analyzer import Analyzer
+from aegis.io.readers import open_source
 
 pytestmark = pytest.mark.real_data
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from aegis.batch import BatchSettings, run_batch
+from aegis.analyze.batch import BatchSettings, run_batch
+from aegis.analyze.report import write_report
 from aegis.errors import AegisError
-from aegis.report import write_report
 from tests.conftest import shared_data
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -62,7 +62,7 @@ def test_a_folder_without_a_batch_is_one_clear_error(tmp_path):
 def test_two_tracks_best_seen_in_the_same_frame_both_get_a_thumbnail(tmp_path):
     from synthetic import draw_frame, write_video
 
-    from aegis.report import _thumbnails
+    from aegis.analyze.report import _thumbnails
 
     boxes = {1: (20, 40, 60, 60), 2: (160, 40, 60, 60)}
     video = write_video(tmp_path / "v.mp4", [draw_frame([("red", boxes[1]), ("blue", boxes[2])])] * 3)

@@ -6,11 +6,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from aegis.data.splits import split_indices  # noqa: E402
 from aegis.data.store import load_store, write_store  # noqa: E402
 from aegis.errors import AegisError  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
 from aegis.runtime.onnx import OnnxModel  # noqa: E402
-from aegis.splits import split_indices  # noqa: E402
 from aegis.training.augment import augment  # noqa: E402
 from aegis.training.config import TrainConfig  # noqa: E402
 from aegis.training.loop import lr_factor, train  # noqa: E402
@@ -131,7 +131,7 @@ def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
 
 
 def test_kfold_covers_every_subject_once_and_never_leaks():
-    from aegis.splits import kfold_indices
+    from aegis.data.splits import kfold_indices
 
     subjects = [f"s{i % 20}" for i in range(200)]
     tested = []

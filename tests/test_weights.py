@@ -39,7 +39,7 @@ def test_shipped_clip_model_fits_its_frame_model():
 
 
 def test_bench_table_counts_one_way_and_keeps_torch_times():
-    from aegis.bench import table
+    from aegis.evaluation.bench import table
 
     rows = [{"model": "emotionnet-nano-a", "params": 237_487, "onnx_weights": 235_543, "ms_median": 0.6,
              "torch_ms_median": 2.1},

@@ -20,7 +20,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from aegis.analyzer import Analyzer
+from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
 from aegis.app.session import MAX_FRAME_BYTES, MAX_FRAME_SIDE, FrameError, LiveSession
 from aegis.errors import AegisError

@@ -9,9 +9,9 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from aegis.analyzer import Analyzer
+from aegis.analyze.analyzer import Analyzer
 from aegis.faces.base import Detector
-from aegis.imagesize import ImageError, ImageTooLarge, decode_image
+from aegis.io.imagesize import ImageError, ImageTooLarge, decode_image
 from aegis.runtime.results import FrameResult
 from aegis.runtime.stream import FacePipeline
 

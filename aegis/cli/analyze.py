@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis analyze`: stream a source through the pipeline into DIR/frames.csv, summary.json, annotated.mp4."""
-    from aegis.analyzer import Analyzer
-    from aegis.readers import open_source
+    from aegis.analyze.analyzer import Analyzer
+    from aegis.io.readers import open_source
 
     source = open_source(args.source)
     analyzer = Analyzer(model=args.model, detector=make_detector(args.detector, args.min_face),

@@ -41,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis batch`: every video of the inputs through analyze, resumably, then the collection tables."""
-    from aegis.batch import BatchSettings, run_batch
+    from aegis.analyze.batch import BatchSettings, run_batch
 
     settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold,
                              args.coast, args.video, args.timeline)

@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis bench`: latency and size of several models measured in one run."""
-    from aegis.bench import run_bench, table
+    from aegis.evaluation.bench import run_bench, table
 
     report = run_bench(args.model, runs=args.runs, threads=args.threads, with_torch=args.torch)
     accuracies = {}

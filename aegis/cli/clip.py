@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis clip`: main-face voting and a clip label per source (a learned clip model, if one is given)."""
-    from aegis.analyzer import Analyzer
+    from aegis.analyze.analyzer import Analyzer
     from aegis.clips.clip import classify_clip, classify_clip_learned
     from aegis.clips.voting import VoteSettings
     from aegis.runtime.onnx import WEIGHTS_DIR

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("websockets") is None:
         raise AegisError("`aegis live` needs websockets: pip install 'aegis-fer[live]'")
-    from aegis.analyzer import Analyzer
+    from aegis.analyze.analyzer import Analyzer
     from aegis.app.access import AccessPolicy
     from aegis.app.server import LiveServer, run, tls_context
     from aegis.app.stderr import StderrThrottle

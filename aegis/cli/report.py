@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`aegis report`: the self-contained HTML report of a batch folder."""
-    from aegis.report import write_report
+    from aegis.analyze.report import write_report
 
     print(write_report(args.folder))
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aegis.analyzer import Analyzer
+from aegis.analyze.analyzer import Analyzer
 from aegis.clips.store import face_frames, main_face
 from aegis.clips.voting import VoteSettings, main_track, track_weights
 from aegis.data.sources import Video

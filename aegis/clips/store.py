@@ -19,7 +19,7 @@ from aegis.executor import make_executor
 from aegis.faces.base import Detector
 from aegis.faces.crop import crop_face, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
-from aegis.io import atomic_path, files_digest, write_csv, write_text
+from aegis.io.files import atomic_path, files_digest, write_csv, write_text
 from aegis.progress import progress
 from aegis.runtime.onnx import WEIGHTS_DIR, OnnxModel, cached_model
 from aegis.runtime.stream import FacePipeline

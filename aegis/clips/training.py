@@ -15,11 +15,11 @@ from torch import nn
 from aegis.clips.inputs import clip_input
 from aegis.clips.nets import ClipLSTM3D, ClipPyramidMLP, Standardise
 from aegis.clips.store import ClipStore, load_clip_store
+from aegis.data.splits import split_indices
 from aegis.errors import AegisError
 from aegis.evaluation.metrics import classification_report, confusion_matrix, fit_temperature, reliability, softmax
 from aegis.meta import ModelInfo
 from aegis.progress import progress
-from aegis.splits import split_indices
 from aegis.training.config import ClipTrainConfig
 from aegis.training.export import write_graph
 

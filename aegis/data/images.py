@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from aegis.errors import AegisError
-from aegis.imagesize import ImageError, decode_image
+from aegis.io.imagesize import ImageError, decode_image
 from aegis.labels import CLASSES, canonical_label
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")

@@ -26,7 +26,7 @@ from aegis.executor import make_executor
 from aegis.faces.base import Detector
 from aegis.faces.crop import MARGINS, crop_face, eye_roll, to_grey
 from aegis.faces.registry import DEFAULT_DETECTOR, named_detector
-from aegis.io import atomic_path
+from aegis.io.files import atomic_path
 from aegis.runtime.onnx import cached_model
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.errors import AegisError
-from aegis.io import atomic_path, write_csv, write_text
+from aegis.io.files import atomic_path, write_csv, write_text
 
 INDEX_COLUMNS = ("label", "subject", "source", "video", "end_frame", "stride")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.io import atomic_path
+from aegis.io.files import atomic_path
 
 COLOURS = {"anger": (40, 40, 220), "disgust": (40, 150, 40), "fear": (160, 60, 160), "happiness": (0, 190, 250),
            "sadness": (190, 110, 30), "surprise": (200, 200, 0), "neutral": (140, 140, 140),

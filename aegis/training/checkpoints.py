@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from aegis.errors import AegisError
-from aegis.io import atomic_path
+from aegis.io.files import atomic_path
 from aegis.meta import ModelInfo
 from aegis.models.registry import create_model
 

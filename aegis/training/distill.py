@@ -9,7 +9,7 @@ import numpy as np
 from aegis.data.store import load_store
 from aegis.errors import AegisError
 from aegis.evaluation.metrics import softmax
-from aegis.io import write_csv
+from aegis.io.files import write_csv
 from aegis.training.checkpoints import load_run
 from aegis.training.loop import pick_device, window_logits
 

@@ -10,7 +10,7 @@ import onnx
 import torch
 from torch import nn
 
-from aegis.io import atomic_path
+from aegis.io.files import atomic_path
 from aegis.meta import METADATA_KEY, ModelInfo
 from aegis.training.inputs import pixel_input
 

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aegis.data.splits import kfold_indices, split_indices
 from aegis.data.store import WindowStore, load_store
 from aegis.errors import AegisError
 from aegis.evaluation.metrics import classification_report, confusion_matrix
@@ -22,7 +23,6 @@ from aegis.labels import class_names
 from aegis.meta import ModelInfo
 from aegis.models.registry import create_model, model_frames, model_spec
 from aegis.progress import progress
-from aegis.splits import kfold_indices, split_indices
 from aegis.training.augment import augment, mixup, random_erase
 from aegis.training.checkpoints import checkpoint_info, cpu_state, init_from, save_checkpoint
 from aegis.training.conditions import degrade

@@ -21,15 +21,15 @@ import cv2
 import numpy as np
 import torch
 
-from aegis.bench import time_calls
+from aegis.data.splits import split_indices
 from aegis.data.store import load_store
 from aegis.errors import AegisError
+from aegis.evaluation.bench import time_calls
 from aegis.labels import CONTEMPT, class_names
 from aegis.meta import ModelInfo
 from aegis.models.emotionnet_nano import NANO_A, NANO_B, EmotionNetNano, NanoConfig
 from aegis.models.stats import count_params
 from aegis.runtime.onnx import OnnxModel
-from aegis.splits import split_indices
 from aegis.training.export import export_onnx
 from aegis.training.loop import evaluate_windows, lr_factor, train_epoch
 from aegis.training.targets import label_array

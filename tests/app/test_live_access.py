@@ -12,7 +12,7 @@ pytest.importorskip("websockets")
 from websockets.exceptions import InvalidStatus  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
-from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.access import AccessPolicy, is_loopback, normalise_origin  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.errors import AegisError  # noqa: E402

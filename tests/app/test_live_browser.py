@@ -20,9 +20,9 @@ from synthetic import SquareDetector
 pytest.importorskip("websockets")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
-from aegis.readers import open_source  # noqa: E402
+from aegis.io.readers import open_source  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"

@@ -14,7 +14,7 @@ from synthetic import SquareDetector
 pytest.importorskip("websockets")
 from websockets.sync.client import connect  # noqa: E402
 
-from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.app.session import JPEG_MAGIC, FrameError, LiveSession, decode_jpeg  # noqa: E402
 from aegis.data.images import read_image  # noqa: E402

@@ -15,10 +15,10 @@ from synthetic import SquareDetector, draw_frame
 pytest.importorskip("websockets")
 from websockets.sync.client import connect  # noqa: E402
 
-from aegis.analyzer import Analyzer  # noqa: E402
+from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.app.session import MAX_FRAME_BYTES  # noqa: E402
-from aegis.readers import open_source  # noqa: E402
+from aegis.io.readers import open_source  # noqa: E402
 
 
 def _jpeg(frame: np.ndarray) -> bytes:

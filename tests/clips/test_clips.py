@@ -102,7 +102,7 @@ def test_best_selection_finds_a_complementary_pair():
 def test_main_face_on_real_multi_person_clips_is_a_lasting_face(name, tiny_model):
     from conftest import shared_data
 
-    from aegis.analyzer import Analyzer
+    from aegis.analyze.analyzer import Analyzer
     from aegis.clips.clip import classify_clip
 
     report = classify_clip(Analyzer(model=tiny_model), shared_data("videos") / name)

@@ -10,7 +10,7 @@ from aegis.data.recipes import RecipeSettings, build_video_store
 from aegis.data.sources import list_sources, scan_source
 from aegis.data.store import load_store
 from aegis.errors import AegisError
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
 

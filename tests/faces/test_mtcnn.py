@@ -70,7 +70,7 @@ def test_ckplus_faces_are_found_framed_like_the_training_crop_with_landmarks():
 
 def test_a_smallest_face_under_pnets_window_scans_an_upscaled_frame():
     from aegis.faces.crop import to_grey
-    from aegis.readers import open_source
+    from aegis.io.readers import open_source
 
     frames = list(open_source(shared_data("videos") / "face-demographics-walking.gif"))
     grey = to_grey(frames[6])  # two people, the woman's face about 10 px: under P-Net's 12 px window

@@ -13,7 +13,7 @@ import numpy as np
 
 from aegis.data.images import read_image
 from aegis.errors import AegisError
-from aegis.readers import open_source
+from aegis.io.readers import open_source
 
 
 @dataclass(frozen=True)

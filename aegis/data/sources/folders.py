@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aegis.data.images import IMAGE_SUFFIXES, scan_images
 from aegis.data.sources.base import SourceReport, Video, register_source
+from aegis.io.readers import VIDEO_SUFFIXES
 from aegis.labels import canonical_label
-from aegis.readers import VIDEO_SUFFIXES
 
 
 def _label(name: str, contempt: bool, report: SourceReport) -> str | None:

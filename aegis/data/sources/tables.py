@@ -9,8 +9,8 @@ from pathlib import Path
 from aegis.data.images import IMAGE_SUFFIXES
 from aegis.data.sources.base import SourceReport, Video, register_source
 from aegis.errors import AegisError
+from aegis.io.readers import VIDEO_SUFFIXES
 from aegis.labels import canonical_label, is_label
-from aegis.readers import VIDEO_SUFFIXES
 
 _SUBJECT_COLUMNS = ("subject", "speaker", "actor", "participant", "person", "subject_id")
 _KDEF = re.compile(r"(?P<actor>[FM]\d{2})[_\- ]?(?P<emotion>AF|AN|DI|HA|NE|SA|SU)", re.IGNORECASE)

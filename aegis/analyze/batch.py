@@ -21,13 +21,13 @@ from pathlib import Path
 
 import cv2
 
-from aegis.analyzer import Analyzer
+from aegis.analyze.analyzer import Analyzer
 from aegis.errors import AegisError
 from aegis.executor import make_executor
 from aegis.faces.registry import DEFAULT_DETECTOR, make_detector
-from aegis.io import atomic_path, files_digest, write_csv, write_text
+from aegis.io.files import atomic_path, files_digest, write_csv, write_text
+from aegis.io.readers import VIDEO_SUFFIXES
 from aegis.progress import progress
-from aegis.readers import VIDEO_SUFFIXES
 from aegis.render.timeline import draw_timeline
 from aegis.runtime.onnx import cached_model
 from aegis.runtime.results import DEFAULT_THRESHOLD

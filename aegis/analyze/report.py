@@ -10,10 +10,10 @@ from pathlib import Path
 
 import cv2
 
-from aegis.batch import BASE_COLUMNS
+from aegis.analyze.batch import BASE_COLUMNS
 from aegis.errors import AegisError
-from aegis.io import write_text
-from aegis.readers import open_source
+from aegis.io.files import write_text
+from aegis.io.readers import open_source
 from aegis.render.timeline import colour, draw_timeline
 
 THUMB = 96

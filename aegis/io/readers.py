@@ -12,7 +12,7 @@ import numpy as np
 
 from aegis.data.images import IMAGE_SUFFIXES, load_image
 from aegis.errors import SourceError
-from aegis.imagesize import ImageError, check_size
+from aegis.io.imagesize import ImageError, check_size
 
 log = logging.getLogger("aegis")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aegis.io import partial_name, write_text
+from aegis.io.files import partial_name, write_text
 from aegis.render.video import VideoWriter, open_video_writer
 from aegis.runtime.results import FrameResult
 

@@ -7,13 +7,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from aegis.analyze.writer import AnalysisWriter
 from aegis.errors import SourceError
 from aegis.faces.base import Detector
 from aegis.faces.registry import make_detector
 from aegis.faces.track import TrackerSettings
-from aegis.outputs import AnalysisWriter
+from aegis.io.readers import FrameSource, open_source
 from aegis.progress import progress
-from aegis.readers import FrameSource, open_source
 from aegis.render.overlay import OVERLAYS, draw_overlay
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.results import DEFAULT_THRESHOLD, FrameResult
