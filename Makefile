@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 VIDEO ?= ../shared/data/videos/head-pose-face-detection-female-and-male.gif
 OUT ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(VENV)/.dev
 
 test: lint
 	$(PY) -m pytest -q -rs -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected" && rc=0; exit $$rc
+
+test-fast: lint
+	$(PY) -m pytest -q -rs -p no:cacheprovider -m "not slow"
 
 bench: $(VENV)/.runtime
 	$(PY) benchmarks/pipeline_fps.py

@@ -7,8 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from aegis.data.store import write_store
 from aegis.faces.base import Detection, Region
 from aegis.faces.geometry import detect_in_region, in_region_only
+from aegis.labels import CLASSES
+from aegis.meta import ModelInfo
 
 COLOURS = {"red": (40, 40, 240), "blue": (250, 170, 60), "green": (40, 250, 40)}  # BGR, distinct grey levels
 
@@ -97,3 +100,48 @@ def write_fer_csv(path: Path) -> Path:
     lines.append("9,1 2 3,Training")  # a broken row
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def window_store(path: Path, n: int = 70, seed: int = 0, meta: dict | None = None) -> Path:
+    """A window store of n random windows, brightness by class (a learnable signal), 10 subjects."""
+    rng = np.random.default_rng(seed)
+    labels = [CLASSES[i % 7] for i in range(n)]
+    windows = rng.integers(0, 255, (n, 5, 48, 48), dtype=np.uint8)
+    for i, label in enumerate(labels):  # a learnable signal: brightness by class
+        windows[i] = np.clip(windows[i] // 4 + 25 * CLASSES.index(label), 0, 255)
+    rows = [{"label": label, "subject": f"s{i % 10}", "source": "synthetic", "video": f"v{i}", "end_frame": 4,
+             "stride": 1} for i, label in enumerate(labels)]
+    return write_store(path, windows, rows, {"recipe": "synthetic", **(meta or {})})
+
+
+def ckplus_layout(root: Path, sequences: list[tuple]) -> Path:
+    """A CK+ folder of sequences: (subject, seq, n_frames, face?, label text or None)."""
+    for subject, seq, n, face, label in sequences:
+        folder = root / "cohn-kanade-images" / subject / seq
+        folder.mkdir(parents=True)
+        for i in range(1, n + 1):
+            frame = draw_frame([("red", (100, 60, 80, 80))] if face else [])
+            cv2.imwrite(str(folder / f"{subject}_{seq}_{i:08d}.png"), frame)
+        if label is not None:
+            emotion = root / "Emotion" / subject / seq
+            emotion.mkdir(parents=True)
+            (emotion / f"{subject}_{seq}_{n:08d}_emotion.txt").write_text(f"   {label}\n")
+    return root
+
+
+CKPLUS_SEQUENCES = [("S005", "001", 8, True, "3.0000000e+00"), ("S005", "002", 6, False, "5.0000000e+00"),
+                    ("S010", "001", 4, True, None), ("S011", "001", 5, True, "2.0000000e+00"),
+                    ("S012", "003", 5, True, "abc")]
+
+
+class RecordingModel:
+    """Stands in for OnnxModel: records every batch of windows it is given."""
+
+    def __init__(self, frames: int = 5, crop: str = "bigfacex") -> None:
+        self.info = ModelInfo(name="recorder", classes=CLASSES, frames=frames, crop=crop)
+        self.classes = CLASSES
+        self.batches: list[np.ndarray] = []
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        self.batches.append(windows.copy())
+        return np.full((len(windows), len(CLASSES)), 1 / len(CLASSES), np.float32)

@@ -28,6 +28,7 @@ def test_make_executor_picks_by_workers_and_address():
     assert make_executor(2, "local") == RayPool(2, "local")
 
 
+@pytest.mark.slow
 def test_ray_runs_the_same_jobs():
     from aegis.labels import canonical_label  # Ray workers import the job function by name: one of the package's
 

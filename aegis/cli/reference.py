@@ -1,6 +1,6 @@
 """The CLI reference, generated from the parser: docs/cli.md and the usage block of the README.
 
-    python -m aegis.cli.reference          # rewrite both; tests/test_clidoc.py fails when they are stale
+    python -m aegis.cli.reference          # rewrite both; tests/cli/test_reference.py fails when they are stale
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.io.readers import open_source  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a real browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -68,9 +68,9 @@ def test_clip_inputs_follow_the_model_metadata():
 
 
 def test_clip_store_from_windows_and_videos(tmp_path, tiny_model):
-    from test_train import _store
+    from synthetic import window_store
 
-    windows = _store(tmp_path / "windows", n=14)
+    windows = window_store(tmp_path / "windows", n=14)
     videos = tmp_path / "videos"
     write_video((videos / "happy").mkdir(parents=True) or videos / "happy" / "a.mp4",
                 [draw_frame([("red", (40 + 4 * i, 40, 70, 70))]) for i in range(8)])
@@ -119,6 +119,7 @@ def test_parallel_feature_extraction_equals_serial_and_adds_context(tmp_path, ti
     np.testing.assert_allclose(context.frames[:, :135], serial.frames, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
     videos = _videos(tmp_path / "videos")
     model = OnnxModel(tiny_model)
@@ -158,12 +159,13 @@ def test_clip_models_end_to_end_on_a_videos_layout(tmp_path, tiny_model):
     assert decision.main_track in decision.tracks and decision.tracks[decision.main_track]["frequency"] == 1
 
 
+@pytest.mark.slow
 def test_clip_model_errors(tmp_path, tiny_model, capsys):
-    from test_train import _store
+    from synthetic import window_store
 
     with pytest.raises(ModelError, match="not a clip model"):
         ClipModel(tiny_model)
-    windows = _store(tmp_path / "windows", n=14)
+    windows = window_store(tmp_path / "windows", n=14)
     clips = build_clip_store([f"store={windows}"], tmp_path / "clips", OnnxModel(tiny_model))
     assert main(["evaluate", "--model", str(tiny_model), "--data", str(clips)]) == 2
     assert "a clip store needs a clip model" in capsys.readouterr().err

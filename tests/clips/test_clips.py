@@ -110,6 +110,7 @@ def test_main_face_on_real_multi_person_clips_is_a_lasting_face(name, tiny_model
     assert report.tracks[report.main_track]["frequency"] >= 0.5, report.tracks
 
 
+@pytest.mark.slow
 @pytest.mark.real_data
 def test_main_face_features_with_person_context_on_a_real_two_person_clip():
     from conftest import shared_data

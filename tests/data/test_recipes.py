@@ -73,7 +73,7 @@ def test_bigfacex_counts_windows_and_reports_skips(tmp_path):
 
 @pytest.mark.parametrize("margin", [None, "person"])
 def test_builder_windows_equal_live_windows(tmp_path, margin):
-    from test_windows import RecordingModel
+    from synthetic import RecordingModel
 
     root = _layout(tmp_path / "src")
     store = load_store(build_video_store([f"videos={root}"], tmp_path / "out", RecipeSettings(margin=margin),
@@ -153,9 +153,10 @@ def test_faceparty_needs_a_static_model():
 
 
 def test_peak_recipe_takes_the_last_three_windows_of_ckplus(tmp_path):
-    from test_ckplus import LAYOUT, _ckplus
+    from synthetic import CKPLUS_SEQUENCES, ckplus_layout
 
-    store = load_store(build_video_store([f"ckplus={_ckplus(tmp_path / 'ck', LAYOUT)}"], tmp_path / "out",
+    root = ckplus_layout(tmp_path / "ck", CKPLUS_SEQUENCES)
+    store = load_store(build_video_store([f"ckplus={root}"], tmp_path / "out",
                                          RecipeSettings("peak"), detector=SquareDetector()))
     assert store.videos == ["S005_001"] * 3 and store.labels == ["disgust"] * 3
     with open(tmp_path / "out" / "index.csv") as f:
@@ -165,9 +166,9 @@ def test_peak_recipe_takes_the_last_three_windows_of_ckplus(tmp_path):
 
 
 def test_neutral_onset_window_for_sequences_that_start_neutral(tmp_path):
-    from test_ckplus import LAYOUT, _ckplus
+    from synthetic import CKPLUS_SEQUENCES, ckplus_layout
 
-    root = _ckplus(tmp_path / "ck", LAYOUT[:1] + [("S006", "001", 12, True, "5")])
+    root = ckplus_layout(tmp_path / "ck", CKPLUS_SEQUENCES[:1] + [("S006", "001", 12, True, "5")])
     store = load_store(build_video_store([f"ckplus={root}"], tmp_path / "out", RecipeSettings("peak", neutral=True),
                                          detector=SquareDetector()))
     assert store.labels == ["disgust"] * 3 + ["neutral"] + ["happiness"] * 3  # 8 frames: too short for onset + peak

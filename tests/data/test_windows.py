@@ -1,11 +1,9 @@
 import numpy as np
 import pytest
-from synthetic import SquareDetector, draw_frame
+from synthetic import RecordingModel, SquareDetector, draw_frame
 
 from aegis.data.windows import FaceWindow, sliding_windows, stack_window
 from aegis.faces.crop import crop_face, to_grey
-from aegis.labels import CLASSES
-from aegis.meta import ModelInfo
 from aegis.runtime.stream import FacePipeline
 
 
@@ -28,19 +26,6 @@ def test_face_window_keeps_only_t_crops():
     for i in range(10):
         window = fifo.push(np.full((2, 2), i, np.float32))
     assert len(fifo) == 3 and [w[0, 0] for w in window] == [7, 8, 9]
-
-
-class RecordingModel:
-    """Stands in for OnnxModel: records every batch of windows it is given."""
-
-    def __init__(self, frames: int = 5, crop: str = "bigfacex") -> None:
-        self.info = ModelInfo(name="recorder", classes=CLASSES, frames=frames, crop=crop)
-        self.classes = CLASSES
-        self.batches: list[np.ndarray] = []
-
-    def __call__(self, windows: np.ndarray) -> np.ndarray:
-        self.batches.append(windows.copy())
-        return np.full((len(windows), len(CLASSES)), 1 / len(CLASSES), np.float32)
 
 
 def test_live_windows_equal_offline_windows():

@@ -21,6 +21,7 @@ def test_suppress_overlaps_keeps_best_of_nested_boxes():
     assert [d.box for d in kept] == [(20, 20, 60, 60), (200, 10, 50, 50)]
 
 
+@pytest.mark.slow
 def test_haar_on_real_single_face_clips():
     for name in ("head-pose-face-detection-male.gif", "head-pose-face-detection-female.gif"):
         path = shared_data("videos") / name

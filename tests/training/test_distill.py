@@ -5,13 +5,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from synthetic import window_store  # noqa: E402
+
 from aegis.cli import main  # noqa: E402
 from aegis.data.store import load_store  # noqa: E402
 from aegis.errors import AegisError  # noqa: E402
 from aegis.training.config import TrainConfig  # noqa: E402
 from aegis.training.distill import teacher_probs  # noqa: E402
 from aegis.training.loop import pick_device, train  # noqa: E402
-from tests.test_train import _store  # noqa: E402
 
 
 def _teacher(tmp_path, name, model="emotionnet-nano-b", seed=0):
@@ -19,8 +20,9 @@ def _teacher(tmp_path, name, model="emotionnet-nano-b", seed=0):
                              batch=16, threads=1, seed=seed, holdout=(0.2, 0.0)), device="cpu")
 
 
+@pytest.mark.slow
 def test_distilled_targets_average_the_teachers_and_train_a_student(tmp_path, capsys):
-    _store(tmp_path / "store", n=28)
+    window_store(tmp_path / "store", n=28)
     _teacher(tmp_path, "t0")
     _teacher(tmp_path, "t1", seed=1)
     one, classes, stems = teacher_probs([str(tmp_path / "t0")], str(tmp_path / "store"), 2.0, flip=False,
@@ -47,8 +49,9 @@ def test_distilled_targets_average_the_teachers_and_train_a_student(tmp_path, ca
     assert stems == load_store(tmp_path / "store").videos
 
 
+@pytest.mark.slow
 def test_distill_refuses_teachers_with_other_classes_and_bad_temperatures(tmp_path):
-    _store(tmp_path / "store", n=28)
+    window_store(tmp_path / "store", n=28)
     _teacher(tmp_path, "t0")
     train(TrainConfig(model="emotionnet-nano-b", data=str(tmp_path / "store"), out=str(tmp_path / "c"), epochs=1,
                       batch=16, threads=1, contempt=True, holdout=(0.2, 0.0)), device="cpu")
@@ -60,8 +63,9 @@ def test_distill_refuses_teachers_with_other_classes_and_bad_temperatures(tmp_pa
         teacher_probs([str(tmp_path / "missing")], str(tmp_path / "store"), device="cpu")
 
 
+@pytest.mark.slow
 def test_checkpoints_hold_cpu_tensors_and_cuda_needs_a_gpu(tmp_path):
-    _store(tmp_path / "store", n=28)
+    window_store(tmp_path / "store", n=28)
     _teacher(tmp_path, "t0")
     ckpt = torch.load(tmp_path / "t0" / "last.pt", weights_only=False)
     assert all(v.device.type == "cpu" for v in ckpt["model"].values())

@@ -6,25 +6,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from aegis.data.splits import split_indices  # noqa: E402
-from aegis.data.store import load_store, write_store  # noqa: E402
+from synthetic import window_store  # noqa: E402
+
+from aegis.data.store import load_store  # noqa: E402
 from aegis.errors import AegisError  # noqa: E402
 from aegis.labels import CLASSES  # noqa: E402
 from aegis.runtime.onnx import OnnxModel  # noqa: E402
 from aegis.training.augment import augment  # noqa: E402
 from aegis.training.config import TrainConfig  # noqa: E402
 from aegis.training.loop import lr_factor, train  # noqa: E402
-
-
-def _store(path, n=70, seed=0, meta=None):
-    rng = np.random.default_rng(seed)
-    labels = [CLASSES[i % 7] for i in range(n)]
-    windows = rng.integers(0, 255, (n, 5, 48, 48), dtype=np.uint8)
-    for i, label in enumerate(labels):  # a learnable signal: brightness by class
-        windows[i] = np.clip(windows[i] // 4 + 25 * CLASSES.index(label), 0, 255)
-    rows = [{"label": label, "subject": f"s{i % 10}", "source": "synthetic", "video": f"v{i}", "end_frame": 4,
-             "stride": 1} for i, label in enumerate(labels)]
-    return write_store(path, windows, rows, {"recipe": "synthetic", **(meta or {})})
 
 
 def test_paper_schedule_scales_with_epochs():
@@ -43,18 +33,11 @@ def test_augment_moves_all_frames_of_a_window_together():
     assert not torch.allclose(y, x)
 
 
-def test_subject_split_never_shares_a_subject():
-    subjects = [f"s{i % 13}" for i in range(200)]
-    parts = split_indices(subjects, "subject", seed=3)
-    sets = [{subjects[i] for i in p} for p in parts]
-    assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
-    assert sum(len(p) for p in parts) == 200
-
-
+@pytest.mark.slow
 def test_two_epoch_smoke_with_resume_and_export(tmp_path):
     from aegis.training.export import export_checkpoint
 
-    data = _store(tmp_path / "store", meta={"margin": "person"})
+    data = window_store(tmp_path / "store", meta={"margin": "person"})
     cfg = TrainConfig(model="timeconvnet-minixception", data=str(data), out=str(tmp_path / "run"), epochs=2,
                       batch=16, threads=1)
     train(TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=False)
@@ -82,8 +65,9 @@ def test_two_epoch_smoke_with_resume_and_export(tmp_path):
                                model(np.full((1, 5, 48, 48), 77, np.uint8)), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_training_is_seeded(tmp_path):
-    data = _store(tmp_path / "store")
+    data = window_store(tmp_path / "store")
     outs = []
     for k in range(2):
         cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / f"r{k}"), epochs=1, batch=16,
@@ -94,16 +78,17 @@ def test_training_is_seeded(tmp_path):
 
 
 def test_store_without_meta_is_refused(tmp_path):
-    _store(tmp_path / "s")
+    window_store(tmp_path / "s")
     (tmp_path / "s" / "meta.json").unlink()
     with pytest.raises(AegisError, match="not a complete window store"):
         load_store(tmp_path / "s")
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
     import aegis.training.loop as training
 
-    data = _store(tmp_path / "store")
+    data = window_store(tmp_path / "store")
     cfg = TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=3, batch=16,
                       threads=1)
     real_epoch, calls = training.train_epoch, []
@@ -130,25 +115,13 @@ def test_resume_after_a_kill_continues_where_it_stopped(tmp_path, monkeypatch):
     assert losses("run") == losses("straight")  # a resumed run retraces an uninterrupted one
 
 
-def test_kfold_covers_every_subject_once_and_never_leaks():
-    from aegis.data.splits import kfold_indices
-
-    subjects = [f"s{i % 20}" for i in range(200)]
-    tested = []
-    for fold in range(10):
-        train_idx, val_idx, test_idx = kfold_indices(subjects, 10, fold)
-        sides = [{subjects[i] for i in part} for part in (train_idx, val_idx, test_idx)]
-        assert not (sides[0] & sides[2]) and not (sides[1] & sides[2]) and not (sides[0] & sides[1])
-        tested += sorted(sides[2])
-    assert sorted(tested) == sorted(set(subjects))
-
-
+@pytest.mark.slow
 def test_cli_kfold_writes_summary(tmp_path):
     import json
 
     from aegis.cli import main
 
-    data = _store(tmp_path / "store")
+    data = window_store(tmp_path / "store")
     assert main(["train", "--model", "minixception-2d", "--data", str(data), "--out", str(tmp_path / "cv"),
                  "--epochs", "1", "--batch", "32", "--folds", "5", "--fold", "2", "--threads", "1"]) == 0
     summary = json.loads((tmp_path / "cv" / "folds.json").read_text())
@@ -188,7 +161,7 @@ def test_mixup_keeps_the_larger_share_on_each_window():
 def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
     from aegis.training.targets import soft_targets
 
-    data = load_store(_store(tmp_path / "store", n=14))
+    data = load_store(window_store(tmp_path / "store", n=14))
     votes = tmp_path / "votes.csv"  # v0 is anger: 6 anger and 4 neutral votes; v1 has only "not a face" votes
     votes.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
                      "train,train/angry/v0.png,4,0,0,0,6,0,0,0,0,0\ntrain,x/v1.png,0,0,0,0,0,0,0,0,0,10\n")
@@ -215,7 +188,7 @@ def test_vote_targets_mix_votes_and_labels_and_match_by_file_stem(tmp_path):
 def test_runs_are_scored_against_the_class_their_target_puts_first(tmp_path):
     from aegis.training.targets import scoring_labels
 
-    data = load_store(_store(tmp_path / "store", n=14))
+    data = load_store(window_store(tmp_path / "store", n=14))
     labels = np.array([CLASSES.index(label) for label in data.labels])
     votes = tmp_path / "votes.csv"  # v0's votes say neutral whatever its own label; the other windows have none
     votes.write_text("split,file,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
@@ -247,11 +220,12 @@ def test_balanced_epoch_draws_classes_equally():
     assert sorted(plain) == list(range(1000))
 
 
+@pytest.mark.slow
 def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path):
     from aegis.models import create_model
     from aegis.training.checkpoints import init_from
 
-    data = _store(tmp_path / "store", n=28)
+    data = window_store(tmp_path / "store", n=28)
     train(TrainConfig(model="emotionnet-nano-b", data=str(data), out=str(tmp_path / "a"), epochs=1, batch=16,
                       threads=1))
     source = torch.load(tmp_path / "a" / "best.pt", weights_only=False)["model"]
@@ -267,10 +241,11 @@ def test_init_copies_every_fitting_tensor_and_leaves_the_new_classifier(tmp_path
         init_from(create_model("minixception-2d", num_classes=8, frames=1), str(tmp_path / "a"))
 
 
+@pytest.mark.slow
 def test_export_calibrates_on_validation_windows_and_puts_flip_tta_in_the_graph(tmp_path):
     from aegis.training.export import export_checkpoint
 
-    data = _store(tmp_path / "store")
+    data = window_store(tmp_path / "store")
     train(TrainConfig(model="minixception-2d", data=str(data), out=str(tmp_path / "run"), epochs=2, batch=16,
                       threads=1))
     plain = OnnxModel(export_checkpoint(tmp_path / "run", tmp_path / "a.onnx")[0])

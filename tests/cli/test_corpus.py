@@ -13,7 +13,7 @@ import pytest
 
 from aegis.cli import main
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
 FILES = sorted(name for name in MANIFEST if "/" not in name)
 LAYOUTS = sorted(name.split("/", 1)[1] for name in MANIFEST if name.startswith("layouts/"))  # a lost folder fails
@@ -53,6 +53,7 @@ def layout_of(tmp_path: Path, file: str, kind: str) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
 def test_analyze_and_clip_survive_each_file(name, tiny_model, tmp_path, capsys):
     out = tmp_path / "out"

@@ -7,7 +7,7 @@ import pytest
 
 from aegis.io.imagesize import ImageError, declared_size, decode_image
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.mark.parametrize("suffix", [".jpg", ".png", ".bmp", ".tif", ".webp"])

@@ -9,7 +9,7 @@ from aegis.errors import AegisError
 from tests.conftest import shared_data
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"
 
 
 def test_the_report_shows_what_a_person_needs_in_chromium(tmp_path):

@@ -110,6 +110,7 @@ def _start_long_batch(tmp_path, **popen) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, **popen)
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_the_batch_with_one_line(tmp_path):
     proc = _start_long_batch(tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True)
     time.sleep(4.0)  # started, with both workers inside a video
@@ -119,6 +120,7 @@ def test_ctrl_c_ends_the_batch_with_one_line(tmp_path):
     assert "Traceback" not in err and "ForkPoolWorker" not in err, err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
 def test_workers_end_when_the_parent_is_killed(tmp_path):
     proc = _start_long_batch(tmp_path, stderr=subprocess.DEVNULL)
@@ -146,6 +148,7 @@ def _copy_clips(tmp_path):
     return root
 
 
+@pytest.mark.slow
 def test_parallel_and_interrupted_runs_give_the_uninterrupted_collection(tmp_path):
     pa = pytest.importorskip("pyarrow.parquet")
     root = _copy_clips(tmp_path)
@@ -172,6 +175,7 @@ def test_parallel_and_interrupted_runs_give_the_uninterrupted_collection(tmp_pat
     assert (out / "collection.csv").read_text() == serial
 
 
+@pytest.mark.slow
 def test_a_local_ray_instance_gives_the_same_collection(tmp_path):
     ray = pytest.importorskip("ray")
     root = _videos(tmp_path / "in")

@@ -12,7 +12,7 @@ from aegis.evaluation.sources import evaluate_source
 from aegis.runtime.onnx import OnnxModel
 
 
-def _store(path):
+def window_store(path):
     rng = np.random.default_rng(0)
     labels = ["happiness", "sadness", "contempt", "anger"]
     windows = rng.integers(0, 255, (4, 3, 48, 48), dtype=np.uint8)  # shorter than t = 5: padded in front
@@ -25,7 +25,7 @@ def test_evaluate_store_cli_writes_json_and_plots(tmp_path, tiny_model, capsys):
     log = tmp_path / "log.csv"
     log.write_text("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds\n1,2.0,0.2,2.1,0.1,0.001,1\n"
                    "2,1.5,0.4,1.8,0.3,0.001,1\n")
-    assert main(["evaluate", "--model", str(tiny_model), "--data", str(_store(tmp_path / "s")),
+    assert main(["evaluate", "--model", str(tiny_model), "--data", str(window_store(tmp_path / "s")),
                  "--json", str(tmp_path / "r.json"), "--plots", str(tmp_path / "plots"), "--log", str(log)]) == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["n"] == 3 and report["skipped_labels"] == {"contempt": 1}

@@ -26,10 +26,11 @@ def test_indicator_and_samples_grow_wider():
         assert firsts == sorted(firsts) and config.kernel in (3, 5) and len(config.stages) == 3
 
 
+@pytest.mark.slow
 def test_search_cli_runs_resumes_and_writes_the_front(tmp_path, capsys):
-    from test_train import _store
+    from synthetic import window_store
 
-    data = _store(tmp_path / "store", n=140)
+    data = window_store(tmp_path / "store", n=140)
     args = ["search", "--data", str(data), "--out", str(tmp_path / "s"), "--max-params", "150000",
             "--budget-minutes", "5", "--proxy-epochs", "1", "--max-candidates", "2", "--threads", "1"]
     assert main(args) == 0
