@@ -68,3 +68,19 @@ def test_the_checker_finds_a_cycle():
 
 def test_no_import_cycle_between_aegis_modules():
     assert cycles(import_graph()) == []
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 350, 60
+
+
+def test_no_module_over_350_lines_and_no_function_over_60():
+    long_modules, long_functions = [], []
+    for name, path in _modules().items():
+        text = path.read_text()
+        if text.count("\n") > MAX_MODULE_LINES:
+            long_modules.append(name)
+        for node in ast.walk(ast.parse(text)):
+            is_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if is_function and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
+                long_functions.append(f"{name}.{node.name}")
+    assert (long_modules, long_functions) == ([], [])

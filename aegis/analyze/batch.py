@@ -30,8 +30,7 @@ from aegis.io.readers import VIDEO_SUFFIXES
 from aegis.progress import progress
 from aegis.render.timeline import draw_timeline
 from aegis.runtime.onnx import cached_model
-from aegis.runtime.results import DEFAULT_THRESHOLD
-from aegis.runtime.stream import DEFAULT_COAST, DEFAULT_DETECT_EVERY, StreamSettings
+from aegis.runtime.stream import StreamSettings
 
 log = logging.getLogger("aegis")
 UNCERTAIN_SHARE = "uncertain"
@@ -49,15 +48,9 @@ class BatchSettings:
 
     model: str | None = None
     detector: str = DEFAULT_DETECTOR
-    detect_every: int = DEFAULT_DETECT_EVERY
-    smoothing: float = 0.5
-    threshold: float = DEFAULT_THRESHOLD
-    coast: int = DEFAULT_COAST
+    stream: StreamSettings = StreamSettings()
     video: bool = False
     timeline: bool = False
-
-    def __post_init__(self) -> None:
-        StreamSettings(self.detect_every, self.smoothing, self.threshold, coast=self.coast)  # ConfigError: out of range
 
 
 @dataclass(frozen=True)
@@ -228,9 +221,9 @@ def track_rows(video_id: str, source: str, summary: dict) -> list[dict]:
 def worker_analyzer(settings: BatchSettings) -> Analyzer:
     """The analyzer of a worker process, loaded once per process: one ONNX Runtime and one OpenCV thread, one core."""
     cv2.setNumThreads(1)
-    return Analyzer(model=settings.model, detector=make_detector(settings.detector),
-                    detect_every=settings.detect_every, smoothing=settings.smoothing, threshold=settings.threshold,
-                    threads=1, coast=settings.coast)
+    stream = settings.stream
+    return Analyzer(model=settings.model, detector=make_detector(settings.detector), detect_every=stream.detect_every,
+                    smoothing=stream.smoothing, threshold=stream.threshold, threads=1, coast=stream.coast)
 
 
 def _analyze_job(args: tuple[BatchJob, str, BatchSettings]) -> tuple[BatchJob, dict]:

@@ -42,9 +42,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis batch`: every video of the inputs through analyze, resumably, then the collection tables."""
     from aegis.analyze.batch import BatchSettings, run_batch
+    from aegis.runtime.stream import StreamSettings
 
-    settings = BatchSettings(args.model, args.detector, args.detect_every, args.smoothing, args.threshold,
-                             args.coast, args.video, args.timeline)
+    stream = StreamSettings(args.detect_every, args.smoothing, args.threshold, coast=args.coast)
+    settings = BatchSettings(args.model, args.detector, stream, args.video, args.timeline)
     summary = run_batch(args.inputs, args.out, settings, args.workers or os.cpu_count() or 1, args.ray)
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))

@@ -30,6 +30,7 @@ from aegis.meta import ModelInfo
 from aegis.models.emotionnet_nano import NANO_A, NANO_B, EmotionNetNano, NanoConfig
 from aegis.models.stats import count_params
 from aegis.runtime.onnx import OnnxModel
+from aegis.training.config import SearchConfig
 from aegis.training.export import export_onnx
 from aegis.training.loop import evaluate_windows, lr_factor, train_epoch
 from aegis.training.targets import label_array
@@ -39,22 +40,6 @@ log = logging.getLogger(__name__)
 MAX_PARAMS_INDICATOR = 1_000_000  # the seed's constraint: params <= 1M (and accuracy >= the target)
 COLUMNS = ("candidate", "config", "params", "val_acc", "latency_ms", "feasible", "seconds")
 REFERENCES = {"nano-a": "Nano-A", "nano-b": "Nano-B"}  # the paper's networks, trained first for comparison
-
-
-@dataclass(frozen=True)
-class SearchConfig:
-    """A search run: data, budget and constraints."""
-
-    data: str
-    out: str
-    max_params: int = 250_000
-    min_acc: float = 0.0
-    budget_minutes: float = 30.0
-    proxy_epochs: int = 3
-    batch: int = 64
-    seed: int = 0
-    threads: int = 2
-    max_candidates: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from synthetic import draw_frame, write_video
 
 from aegis.analyze.batch import BatchSettings, collect_inputs, run_batch
 from aegis.errors import AegisError
+from aegis.runtime.stream import StreamSettings
 from tests.conftest import shared_data
 
 
@@ -87,7 +88,7 @@ def test_a_bad_video_is_one_failure_line_and_a_rerun_skips_what_is_complete(tmp_
         again = run_batch([str(root)], tmp_path / "out", BatchSettings(), workers=1)
     assert (again.done, again.skipped, again.failed) == (0, 3, 1)  # each input counted once
     assert "resuming: 3 of 4" in caplog.text
-    changed = BatchSettings(threshold=BatchSettings().threshold + 0.1)
+    changed = BatchSettings(stream=StreamSettings(threshold=StreamSettings().threshold + 0.1))
     other = run_batch([str(root)], tmp_path / "out", changed, workers=1)
     assert other.skipped == 0  # other settings: nothing counts as complete
 
