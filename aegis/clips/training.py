@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,9 +21,9 @@ from aegis.data.splits import split_indices
 from aegis.errors import AegisError
 from aegis.evaluation.metrics import classification_report, confusion_matrix, fit_temperature, reliability, softmax
 from aegis.meta import ModelInfo
-from aegis.progress import progress
 from aegis.training.config import ClipTrainConfig
 from aegis.training.export import write_graph
+from aegis.training.loop import fit_epoch
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +47,11 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     best = (-1.0, 0)
+    targets = F.one_hot(labels, len(info.classes)).float()
     for epoch in range(cfg.epochs):
-        network.train()
         order = train_idx[rng.permutation(len(train_idx))]
-        for i in progress(range(0, len(order), cfg.batch), desc=f"{cfg.model} {epoch + 1}/{cfg.epochs}"):
-            sel = order[i:i + cfg.batch]
-            x = fixed[sel] if info.input == "pyramid" else torch.from_numpy(
-                np.stack([clip_input(info, clips[j], rng) for j in sel]))
-            loss = F.cross_entropy(network(x), labels[sel])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        fit_epoch(network, optimizer, _batches(info, fixed, clips, targets, order, cfg.batch, rng),
+                  math.ceil(len(order) / cfg.batch), f"{cfg.model} {epoch + 1}/{cfg.epochs}")
         acc = _accuracy(network, fixed, labels, val_idx)
         log.info(f"epoch {epoch + 1}: val acc {acc:.4f}")
         if acc > best[0]:
@@ -69,6 +65,16 @@ def train_clip_model(cfg: ClipTrainConfig) -> dict:
     export_clip_model(network, out / "model.onnx", info, tuple(fixed.shape[1:]))
     return {"best_val_acc": best[0], "best_epoch": best[1], "test_acc": report.get("accuracy"),
             "train": len(train_idx), "val": len(val_idx), "test": len(test_idx), **calibration}
+
+
+def _batches(info: ModelInfo, fixed: torch.Tensor, clips: list[np.ndarray], targets: torch.Tensor, order: np.ndarray,
+             batch: int, rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """An epoch's (inputs, one-hot targets) batches: the pyramid vectors, or K frames drawn anew from each clip."""
+    for i in range(0, len(order), batch):
+        sel = order[i:i + batch]
+        x = fixed[sel] if info.input == "pyramid" else torch.from_numpy(
+            np.stack([clip_input(info, clips[j], rng) for j in sel]))
+        yield x, targets[sel]
 
 
 @torch.no_grad()

@@ -11,7 +11,8 @@ from aegis.errors import AegisError
 from aegis.evaluation.metrics import softmax
 from aegis.io.files import write_csv
 from aegis.training.checkpoints import load_run
-from aegis.training.loop import pick_device, window_logits
+from aegis.training.loop import pick_device
+from aegis.training.scoring import window_logits
 
 
 def teacher_probs(runs: list[str], data: str, temperature: float = 2.0, flip: bool = True,

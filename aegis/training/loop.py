@@ -7,6 +7,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from torch import nn
 from aegis.data.splits import kfold_indices, split_indices
 from aegis.data.store import WindowStore, load_store
 from aegis.errors import AegisError
-from aegis.evaluation.metrics import classification_report, confusion_matrix
 from aegis.labels import class_names
 from aegis.meta import ModelInfo
 from aegis.models.registry import create_model, model_frames, model_spec
@@ -27,7 +27,8 @@ from aegis.training.augment import augment, mixup, random_erase
 from aegis.training.checkpoints import checkpoint_info, cpu_state, init_from, save_checkpoint
 from aegis.training.conditions import degrade
 from aegis.training.config import TrainConfig
-from aegis.training.inputs import model_input, pixel_input, unit_crops
+from aegis.training.inputs import model_input, unit_crops
+from aegis.training.scoring import batch_crops, evaluate_windows, report_windows, window_logits
 from aegis.training.targets import label_array, scoring_labels, soft_targets
 
 log = logging.getLogger(__name__)
@@ -232,35 +233,6 @@ def validation_logits(model: nn.Module, ckpt: dict, flip: bool = False) -> tuple
     return torch.stack(views).numpy(), labels
 
 
-@torch.no_grad()
-def window_logits(model: nn.Module, windows: np.ndarray, idx: np.ndarray, info: ModelInfo,
-                  batch: int = 256) -> torch.Tensor:
-    """(len(idx), C) CPU logits of the model (on whichever device it is) for windows[idx], in the order of idx."""
-    model.eval()
-    device = next(model.parameters()).device
-    out = [model(pixel_input(_batch(windows, idx[i:i + batch], info.frames, device), info)).float().cpu()
-           for i in range(0, len(idx), batch)]
-    return torch.cat(out) if out else torch.empty(0, len(info.classes))
-
-
-def evaluate_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray,
-                     info: ModelInfo) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of the model over windows[idx]."""
-    if not len(idx):
-        return 0.0, 0.0
-    idx = np.sort(idx)
-    logits, y = window_logits(model, windows, idx, info), torch.from_numpy(labels[idx])
-    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
-
-
-def report_windows(model: nn.Module, windows: np.ndarray, labels: np.ndarray, idx: np.ndarray,
-                   info: ModelInfo) -> dict:
-    """The full classification report of the model over windows[idx]."""
-    idx = np.sort(idx)
-    preds = window_logits(model, windows, idx, info).argmax(1).numpy()
-    return classification_report(confusion_matrix(labels[idx], preds, len(info.classes)), info.classes)
-
-
 def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: bool = False,
                 device: str = "auto") -> FoldsResult:
     """Subject-independent k-fold: train fold `fold` (or every fold in turn) under cfg.out/fold{I}; mean ± std."""
@@ -275,33 +247,47 @@ def train_folds(cfg: TrainConfig, folds: int, fold: int | None = None, resume: b
     return summary
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, targets: np.ndarray,
-                order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64, erase: float = 0.0,
-                mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train",
-                conditions: float = 0.0) -> tuple[float, float]:
-    """One pass over `order` with augmentation toward (N, C) soft targets; returns mean loss and top-1 accuracy."""
+def fit_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+              steps: int, desc: str = "train") -> tuple[float, float]:
+    """The one training loop of frame and clip models: a step toward (B, C) soft targets (a one-hot row is a hard
+    label) for each (inputs, targets) batch; returns the mean loss and top-1 accuracy over the batches' items."""
     model.train()
     device = next(model.parameters()).device
     total_loss, correct = torch.zeros((), device=device), torch.zeros((), device=device, dtype=torch.long)
-    for i in progress(range(0, len(order), batch), desc=desc):
-        sel = np.sort(order[i:i + batch])
-        x = augment(unit_crops(_batch(windows, sel, info.frames, device)), generator)
-        if conditions > 0:
-            x = degrade(x, conditions, generator)
-        if erase > 0:
-            x = random_erase(x, erase, generator)
-        target = torch.from_numpy(targets[sel]).to(device)
-        if mixup_alpha > 0:
-            x, target = mixup(x, target, mixup_alpha, generator)
-        target = (1 - label_smoothing) * target + label_smoothing / target.shape[1]
-        logits = model(model_input(x, info))
+    count = 0
+    for x, target in progress(batches, total=steps, desc=desc):
+        logits = model(x)
         loss = -(target * F.log_softmax(logits, dim=1)).sum(1).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        total_loss += loss.detach() * len(sel)  # summed on the device: no sync per step
+        total_loss += loss.detach() * len(x)  # summed on the device: no sync per step
         correct += (logits.argmax(1) == target.argmax(1)).sum()
-    return float(total_loss) / len(order), float(correct) / len(order)
+        count += len(x)
+    return float(total_loss) / max(count, 1), float(correct) / max(count, 1)
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, windows: np.ndarray, targets: np.ndarray,
+                order: np.ndarray, info: ModelInfo, generator: torch.Generator, batch: int = 64, erase: float = 0.0,
+                mixup_alpha: float = 0.0, label_smoothing: float = 0.0, desc: str = "train",
+                conditions: float = 0.0) -> tuple[float, float]:
+    """One epoch of a frame model over `order`, each window augmented, toward (N, C) soft targets (`fit_epoch`)."""
+    device = next(model.parameters()).device
+
+    def batches() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for i in range(0, len(order), batch):
+            sel = np.sort(order[i:i + batch])
+            x = augment(unit_crops(batch_crops(windows, sel, info.frames, device)), generator)
+            if conditions > 0:
+                x = degrade(x, conditions, generator)
+            if erase > 0:
+                x = random_erase(x, erase, generator)
+            target = torch.from_numpy(targets[sel]).to(device)
+            if mixup_alpha > 0:
+                x, target = mixup(x, target, mixup_alpha, generator)
+            yield model_input(x, info), (1 - label_smoothing) * target + label_smoothing / target.shape[1]
+
+    return fit_epoch(model, optimizer, batches(), math.ceil(len(order) / batch), desc)
 
 
 def split_run(cfg: TrainConfig, store: WindowStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, WindowStore]:
@@ -332,8 +318,3 @@ def _seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _batch(windows: np.ndarray, sel: np.ndarray, frames: int, device: torch.device) -> torch.Tensor:
-    """windows[sel]'s last `frames` uint8 crops on `device` (the only frames the model reads)."""
-    return torch.from_numpy(np.asarray(windows[sel, -frames:])).to(device, non_blocking=True)

@@ -32,7 +32,8 @@ from aegis.models.stats import count_params
 from aegis.runtime.onnx import OnnxModel
 from aegis.training.config import SearchConfig
 from aegis.training.export import export_onnx
-from aegis.training.loop import evaluate_windows, lr_factor, train_epoch
+from aegis.training.loop import lr_factor, train_epoch
+from aegis.training.scoring import evaluate_windows
 from aegis.training.targets import label_array
 
 log = logging.getLogger(__name__)
