@@ -9,10 +9,10 @@ from pathlib import Path
 from aegis.cli.common import (
     add_detector,
     add_setting,
-    load_any_model,
 )
 from aegis.clips.voting import VoteSettings
 from aegis.faces.registry import make_detector
+from aegis.runtime.clip import load_model
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from aegis.runtime.onnx import WEIGHTS_DIR
 
     name = args.model or ("clip-pyramid" if (WEIGHTS_DIR / "clip-pyramid.onnx").is_file() else None)
-    chosen = load_any_model(name)
+    chosen = load_model(name)
     clip_model = chosen if chosen.info.input != "window" else None  # None: the frame model's mean probability
     analyzer = None if clip_model else Analyzer(model=name, detector=make_detector(args.detector, args.min_face))
     settings = VoteSettings(c_freq=args.c_freq, c_size=args.c_size, c_prob=args.c_prob)

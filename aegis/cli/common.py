@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aegis.errors import AegisError
 from aegis.faces.registry import DEFAULT_DETECTOR, detector_names
 from aegis.runtime.stream import StreamSettings
-
-if TYPE_CHECKING:
-    from aegis.runtime.clip import ClipModel
-    from aegis.runtime.onnx import OnnxModel
 
 MODEL_HELP = ("ONNX model path or shipped model name: static (the default, a frame model), window (the TimeConvNet "
               "on t = 5 crops)")
@@ -68,13 +63,6 @@ def add_detector(p: argparse.ArgumentParser, min_face: bool = True) -> None:
                        help="smallest face to find, in frame pixels: frames are scanned at the scale it needs "
                             "(at least 8; default: haar scans at a 480 px side, mtcnn finds faces from 20 px; "
                             "smaller costs more, 8 about 3x for mtcnn, which then upscales the frame)")
-
-
-def load_any_model(name: str | None) -> OnnxModel | ClipModel:
-    """The frame or clip model that `name` names (None: the shipped default), by the input kind it declares."""
-    from aegis.runtime.clip import load_model
-
-    return load_model(name)
 
 
 def require_torch(mode: str) -> None:

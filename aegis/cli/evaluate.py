@@ -9,13 +9,13 @@ from pathlib import Path
 from aegis.cli.common import (
     MODEL_HELP,
     add_detector,
-    load_any_model,
     positive_int,
 )
 from aegis.errors import AegisError
 from aegis.evaluation.report import EvaluationReport
 from aegis.faces.crop import MARGINS
 from aegis.faces.registry import make_detector
+from aegis.runtime.clip import load_model
 from aegis.runtime.onnx import OnnxGraph
 
 
@@ -56,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
-    model = load_any_model(args.model or ("clip-pyramid" if clip_store else None))
+    model = load_model(args.model or ("clip-pyramid" if clip_store else None))
     report = _evaluate_clip_model(args, model, clip_store) if model.info.input != "window" or clip_store \
         else _evaluate_frame_model(args)
     if args.json:  # first, so that a closed pipe on stdout loses nothing

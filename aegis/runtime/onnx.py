@@ -67,7 +67,8 @@ class OnnxModel(OnnxGraph):
         graph_input = self.session.get_inputs()[0]
         if graph_input.type != "tensor(uint8)":
             raise ModelError(f"{self.path} takes {graph_input.type} windows; AEGIS graphs now take uint8 crops and "
-                             "scale them inside: re-export it with `aegis export`")
+                             "scale them inside: re-export it with `aegis export`, or, without its checkpoint, run "
+                             "scripts/upgrade_graphs.py on it")
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         """Class probabilities for a batch of windows.
