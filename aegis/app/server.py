@@ -22,7 +22,7 @@ from websockets.http11 import Request, Response
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
-from aegis.app.session import MAX_FRAME_BYTES, MAX_FRAME_SIDE, FrameError, LiveSession
+from aegis.app.session import IDLE_TIMEOUT_S, MAX_FRAME_BYTES, MAX_FRAME_SIDE, MAX_SESSIONS, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
 from aegis.faces.registry import make_detector
@@ -33,8 +33,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
           "/app.css": ("app.css", "text/css; charset=utf-8")}
 PUBLIC_PATHS = ("/app.js", "/app.css")  # assets the page loads without its token; /emoji/ images too
-MAX_SESSIONS = 8
-IDLE_TIMEOUT_S = 120.0
 log = logging.getLogger("aegis")
 
 

@@ -18,6 +18,8 @@ from aegis.runtime.stream import FacePipeline
 MAX_FRAME_BYTES = 2 * 1024 * 1024
 MAX_FRAME_SIDE = 1920
 MAX_TEXT_CHARS = 1024  # a settings message is a few dozen characters
+MAX_SESSIONS = 8  # connections served at once
+IDLE_TIMEOUT_S = 120.0  # a connection that sends nothing this long is closed
 JPEG_MAGIC = b"\xff\xd8\xff"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aegis.app.session import IDLE_TIMEOUT_S, MAX_SESSIONS
 from aegis.cli.common import (
     MODEL_HELP,
     add_detector,
@@ -28,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "deliberate embedding)")
     p.add_argument("--certfile", help="PEM certificate: serve over HTTPS (a browser camera off loopback needs it)")
     p.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
-    p.add_argument("--max-sessions", type=positive_int, default=8, help="connections served at once")
-    p.add_argument("--idle-timeout", type=float, default=120.0, metavar="S",
+    p.add_argument("--max-sessions", type=positive_int, default=MAX_SESSIONS, help="connections served at once")
+    p.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT_S, metavar="S",
                    help="close a browser connection that sends nothing for S seconds")
     p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--camera", type=camera,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 
 from aegis.cli.common import (
+    add_setting,
     positive_int,
     require_torch,
 )
+from aegis.training.config import SearchConfig
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,21 +17,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="machine-driven design exploration of Nano networks (needs the train extra)")
     p.add_argument("--space", choices=("nano",), default="nano", help="design space to sample")
     p.add_argument("--data", required=True, help="window store (single-frame models use each window's last frame)")
-    p.add_argument("--out", default="runs/search-nano", help="folder for candidates.csv, pareto.csv, pareto.png")
-    p.add_argument("--max-params", type=positive_int, default=250_000, help="parameter budget of a candidate")
-    p.add_argument("--min-acc", type=float, default=0.0, help="accuracy target of the feasibility indicator")
-    p.add_argument("--budget-minutes", type=float, default=30.0, help="stop sampling after this long")
-    p.add_argument("--proxy-epochs", type=positive_int, default=3, help="training epochs per candidate")
-    p.add_argument("--max-candidates", type=positive_int, help="stop after this many sampled candidates")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling, split and training")
-    p.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
+    add_setting(p, "--out", SearchConfig, help="folder for candidates.csv, pareto.csv, pareto.png")
+    add_setting(p, "--max-params", SearchConfig, type=positive_int, help="parameter budget of a candidate")
+    add_setting(p, "--min-acc", SearchConfig, type=float, help="accuracy target of the feasibility indicator")
+    add_setting(p, "--budget-minutes", SearchConfig, type=float, help="stop sampling after this long")
+    add_setting(p, "--proxy-epochs", SearchConfig, type=positive_int, help="training epochs per candidate")
+    add_setting(p, "--max-candidates", SearchConfig, type=positive_int,
+                help="stop after this many sampled candidates")
+    add_setting(p, "--seed", SearchConfig, type=int, help="seed of the sampling, split and training")
+    add_setting(p, "--threads", SearchConfig, type=positive_int, help="torch CPU threads")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """`aegis search`: sample Nano architectures under the constraints and keep the Pareto front."""
     require_torch("search")
-    from aegis.training.config import SearchConfig
     from aegis.training.search import run_search
 
     cfg = SearchConfig(data=args.data, out=args.out, max_params=args.max_params, min_acc=args.min_acc,

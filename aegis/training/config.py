@@ -103,7 +103,7 @@ class SearchConfig:
     """A search run: data, budget and constraints."""
 
     data: str
-    out: str
+    out: str = "runs/search-nano"
     max_params: int = 250_000
     min_acc: float = 0.0
     budget_minutes: float = 30.0
