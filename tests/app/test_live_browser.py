@@ -62,7 +62,7 @@ def test_overlay_appears_over_the_face_in_chromium(tmp_path):
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
             page = browser.new_page(viewport={"width": 800, "height": 700})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(f"http://127.0.0.1:{port}/?autostart=1")
             page.wait_for_function("() => lastFaces.length > 0", timeout=30_000)
             page.wait_for_timeout(500)
             found = page.evaluate("""() => {
@@ -103,3 +103,59 @@ def test_a_page_of_another_origin_cannot_open_the_socket_in_chromium(tiny_model,
         stop()
         other.shutdown()
     assert (foreign, own) == ("refused", "open")
+
+
+LAYOUT_CHECK = """() => {
+    const w = overlay.width, h = overlay.height, out = [];
+    const inside = (r) => r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= w + 0.5 && r[1] + r[3] <= h + 0.5;
+    const apart = (a, b) => a[0] + a[2] <= b[0] || b[0] + b[2] <= a[0] || a[1] + a[3] <= b[1] || b[1] + b[3] <= a[1];
+    const corners = [[w - 30, 2, 60, 60], [-20, 4, 50, 50], [w / 2, h - 40, 80, 80], [4, h / 3, 40, 40]];
+    const live = window.aegis.last.faces.map(
+        (f) => f.box.map((v, i) => v * (i % 2 ? h / frameSize[1] : w / frameSize[0])));
+    for (const big of [false, true]) {
+        for (const box of [...live, ...corners]) {
+            const place = window.aegis.layoutFace(box, w, h, {mode: "both", scale: 1, big, labelWidth: 120});
+            out.push({box, big, inside: inside(place.emoji) && inside(place.label),
+                      apart: apart(place.emoji, place.label)});
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize(("name", "viewport"), [("phone", {"width": 390, "height": 844}),
+                                                ("desktop", {"width": 1280, "height": 800})])
+def test_phone_and_desktop_layouts_keep_labels_inside_and_off_the_emoji(tmp_path, name, viewport):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    clip = shared_data("videos") / "head-pose-face-detection-male.gif"
+    camera = write_y4m([cv2.resize(f, (640, 360)) for f in open_source(clip)] * 3, tmp_path / "camera.y4m")
+    port, stop = start_server(LiveServer(Analyzer()))
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}", *CHROMIUM_ARGS]
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            page = browser.new_page(viewport=viewport, has_touch=name == "phone")
+            page.goto(f"http://127.0.0.1:{port}/?autostart=1")
+            page.select_option("#mode", "both")
+            page.wait_for_function("() => window.aegis.last && window.aegis.last.faces.length > 0", timeout=30_000)
+            checks = page.evaluate(LAYOUT_CHECK)
+            stage = page.evaluate("() => document.getElementById('stage').getBoundingClientRect().width")
+            targets = page.evaluate("""() => [...document.querySelectorAll('#controls label, #controls select')]
+                .map((e) => Math.round(e.getBoundingClientRect().height))""")
+            stats = page.evaluate("() => window.aegis.stats")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"live-{name}.png"))
+            page.check("#contrast")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / f"live-{name}-contrast.png"))
+            browser.close()
+    finally:
+        stop()
+    assert all(c["inside"] and c["apart"] for c in checks), [c for c in checks if not (c["inside"] and c["apart"])]
+    if name == "phone":
+        assert stage == viewport["width"]  # the video fills the width
+    assert min(targets) >= 44, targets  # touch targets
+    assert stats["mode"] == "server" and stats["frames"] > 0

@@ -15,6 +15,8 @@ const TOKEN = new URLSearchParams(location.search).get("token");
 const withToken = (path) => (TOKEN ? `${path}?token=${encodeURIComponent(TOKEN)}` : path);
 const capture = document.createElement("canvas");
 let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [];
+// For tests and embedding (docs/live.md): the mode, the answered frame rate and count, and the last answer.
+window.aegis = { stats: { mode: "server", fps: 0, frames: 0 }, last: null, layoutFace };
 
 function showMessage(text) {
   $("message").textContent = text;
@@ -26,6 +28,40 @@ function trackColour(id) {
   return `hsl(${Math.round(hue * 360)}, 85%, 55%)`;
 }
 
+// Where a face's emoji and label go on a w x h canvas: the emoji centred above the head, the label above it, else
+// beside it, else below the face box; both kept inside the canvas, the label never over the emoji.
+function layoutFace(box, w, h, { mode, scale, big, labelWidth }) {
+  const [x, y, bw, bh] = box;
+  const clamp = (v, lo, hi) => Math.max(lo, Math.min(v, Math.max(lo, hi)));
+  const out = {};
+  let top = y, bottom = y + bh;
+  if (mode !== "text") {
+    const size = Math.min(Math.max(24, Math.min(160, 0.8 * bw * scale)), w, h / 2);
+    const ex = clamp(x + bw / 2 - size / 2, 0, w - size);
+    const ey = clamp(y - size - 6, 0, h - size);
+    out.emoji = [ex, ey, size, size];
+    top = ey;
+    bottom = Math.max(bottom, ey + size);
+  }
+  if (mode !== "emoji") {
+    const lh = big ? 32 : 22, lw = Math.min(labelWidth + 10, w);
+    const [ex, ey, size] = out.emoji || [x + bw / 2, top, 0];
+    if (top - lh - 2 >= 0) {
+      out.label = [clamp(x + bw / 2 - lw / 2, 0, w - lw), top - lh - 2, lw, lh];
+    } else if (ex + size + 4 + lw <= w || ex - 4 - lw >= 0) {
+      const lx = ex + size + 4 + lw <= w ? ex + size + 4 : ex - 4 - lw;
+      out.label = [lx, clamp(ey + size / 2 - lh / 2, 0, h - lh), lw, lh];
+    } else {
+      out.label = [clamp(x + bw / 2 - lw / 2, 0, w - lw), clamp(bottom + 2, 0, h - lh), lw, lh];
+    }
+  }
+  return out;
+}
+
+function labelText(face) {
+  return face.label === "uncertain" ? "uncertain" : `${face.label} ${Math.round(face.confidence * 100)}%`;
+}
+
 function draw() {
   const source = remote.hidden ? video : remote;
   const w = source.clientWidth, h = source.clientHeight;
@@ -34,28 +70,23 @@ function draw() {
   const sx = w / frameSize[0], sy = h / frameSize[1];
   const mode = $("mode").value, scale = parseFloat($("size").value);
   const big = document.body.classList.contains("contrast");
+  ctx.font = `${big ? 28 : 18}px system-ui, sans-serif`;
   for (const face of lastFaces) {
-    const [x, y, bw, bh] = [face.box[0] * sx, face.box[1] * sy, face.box[2] * sx, face.box[3] * sy];
+    const box = [face.box[0] * sx, face.box[1] * sy, face.box[2] * sx, face.box[3] * sy];
     if ($("boxes").checked) {
       ctx.strokeStyle = trackColour(face.track_id);
       ctx.lineWidth = 3;
-      ctx.strokeRect(x, y, bw, bh);
+      ctx.strokeRect(...box);
     }
-    let top = y;
-    if (mode !== "text") {
-      const size = Math.max(24, Math.min(160, 0.8 * bw * scale));
-      const ey = Math.max(0, y - size - 6);
-      ctx.drawImage(emoji[face.label] || emoji.uncertain, x + bw / 2 - size / 2, ey, size, size);
-      top = ey;
-    }
-    if (mode !== "emoji") {
-      const text = face.label === "uncertain" ? "uncertain" : `${face.label} ${Math.round(face.confidence * 100)}%`;
-      ctx.font = `${big ? 28 : 18}px system-ui, sans-serif`;
-      const tw = ctx.measureText(text).width;
+    const text = labelText(face);
+    const place = layoutFace(box, w, h, { mode, scale, big, labelWidth: ctx.measureText(text).width });
+    if (place.emoji) ctx.drawImage(emoji[face.label] || emoji.uncertain, ...place.emoji);
+    if (place.label) {
+      const [lx, ly, lw, lh] = place.label;
       ctx.fillStyle = big ? "#ff0" : "rgba(255,255,255,0.85)";
-      ctx.fillRect(x, Math.max(0, top - (big ? 34 : 24)), tw + 10, big ? 32 : 22);
+      ctx.fillRect(lx, ly, lw, lh);
       ctx.fillStyle = "#000";
-      ctx.fillText(text, x + 5, Math.max(big ? 26 : 17, top - (big ? 10 : 7)));
+      ctx.fillText(text, lx + 5, ly + lh - (big ? 8 : 6), lw - 10);
     }
   }
   requestAnimationFrame(draw);
@@ -66,6 +97,7 @@ function updateStats(latency) {
   answered = answered.filter((t) => now - t < 2000);
   answered.push(now);
   $("fps").textContent = (answered.length / 2).toFixed(1);
+  window.aegis.stats = { mode: "server", fps: answered.length / 2, frames: window.aegis.stats.frames + 1 };
   $("latency").textContent = latency.toFixed(0);
 }
 
@@ -80,6 +112,10 @@ function onAnswer(event) {
   if (reply.error) { showMessage(reply.error); return; }
   if (!("faces" in reply)) return;
   lastFaces = reply.faces;
+  window.aegis.last = {
+    frame: reply.frame,
+    faces: reply.faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence })),
+  };
   const sent = sentAt.get(reply.frame);
   updateStats(sent === undefined ? reply.latency_ms : performance.now() - sent);
   for (const key of sentAt.keys()) if (key <= reply.frame) sentAt.delete(key);
@@ -126,11 +162,16 @@ async function start() {
   const config = await response.json();
   requestAnimationFrame(draw);
   if (config.camera) {
+    $("welcome").hidden = true;
     video.hidden = true;
     remote.hidden = false;
     connect(() => {});
     return;
   }
+  if (!new URLSearchParams(location.search).has("autostart")) {  // one tap starts it, after saying why
+    await new Promise((resolve) => $("start").addEventListener("click", resolve, { once: true }));
+  }
+  $("welcome").hidden = true;
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     showMessage("This browser cannot use a camera here: open the page on http://localhost or over https.");
     return;
