@@ -146,6 +146,10 @@ def test_phone_and_desktop_layouts_keep_labels_inside_and_off_the_emoji(tmp_path
             targets = page.evaluate("""() => [...document.querySelectorAll('#controls label, #controls select')]
                 .map((e) => Math.round(e.getBoundingClientRect().height))""")
             stats = page.evaluate("() => window.aegis.stats")
+            spoken = page.evaluate("""() => ({text: document.getElementById('faces-text').textContent,
+                announce: document.getElementById('announce').textContent,
+                live: document.getElementById('announce').getAttribute('aria-live'),
+                label: window.aegis.last.faces[0].label})""")
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"live-{name}.png"))
             page.check("#contrast")
@@ -159,3 +163,26 @@ def test_phone_and_desktop_layouts_keep_labels_inside_and_off_the_emoji(tmp_path
         assert stage == viewport["width"]  # the video fills the width
     assert min(targets) >= 44, targets  # touch targets
     assert stats["mode"] == "server" and stats["frames"] > 0
+    assert spoken["live"] == "polite" and spoken["label"] in spoken["text"] and spoken["announce"]  # text alternative
+
+
+def test_a_shared_window_is_watched_like_a_camera_after_one_tap(tiny_model):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector))
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            "--auto-select-desktop-capture-source=Entire screen", *CHROMIUM_ARGS]
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            waiting = page.evaluate("() => window.aegis.stats.frames")
+            page.click("#share")
+            page.wait_for_function("() => window.aegis.stats.frames > 2", timeout=30_000)
+            surface = page.evaluate("() => video.srcObject.getVideoTracks()[0].getSettings().displaySurface")
+            welcome = page.is_hidden("#welcome")
+            browser.close()
+    finally:
+        stop()
+    assert waiting == 0 and welcome and surface == "monitor"  # nothing before the tap, then the shared screen

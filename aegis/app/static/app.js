@@ -9,7 +9,8 @@ const emoji = Object.fromEntries(LABELS.map((label) => {
   img.src = `/emoji/${label}.png`;
   return [label, img];
 }));
-const SEND_FPS = 15, MAX_WIDTH = 640;
+const SEND_FPS = 15;
+let maxWidth = 640;
 // Off loopback the server requires the access token it printed; the page passes its own on.
 const TOKEN = new URLSearchParams(location.search).get("token");
 const withToken = (path) => (TOKEN ? `${path}?token=${encodeURIComponent(TOKEN)}` : path);
@@ -112,6 +113,7 @@ function onAnswer(event) {
   if (reply.error) { showMessage(reply.error); return; }
   if (!("faces" in reply)) return;
   lastFaces = reply.faces;
+  describe(reply.faces);
   window.aegis.last = {
     frame: reply.frame,
     faces: reply.faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence })),
@@ -125,7 +127,7 @@ let frameIndex = 0;
 function sendFrame() {
   if (!socket || socket.readyState !== WebSocket.OPEN || !video.videoWidth) return;
   if (socket.bufferedAmount > 0) return;  // the network is behind: skip; the server keeps only the newest frame
-  const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+  const scale = Math.min(1, maxWidth / video.videoWidth);
   capture.width = Math.round(video.videoWidth * scale);
   capture.height = Math.round(video.videoHeight * scale);
   capture.getContext("2d").drawImage(video, 0, 0, capture.width, capture.height);
@@ -154,6 +156,47 @@ function sendSettings() {
   }
 }
 
+// The camera, or a shared tab, window or screen (a video call): frames of either go the same way.
+async function openSource(source) {
+  const devices = navigator.mediaDevices;
+  if (!devices || !devices.getUserMedia) {
+    throw new Error("This browser cannot use a camera here: open the page on http://localhost or over https.");
+  }
+  if (source === "screen") {
+    if (!devices.getDisplayMedia) throw new Error("This browser cannot share a tab or window.");
+    maxWidth = 1280;  // faces in a call grid are small: keep more of them
+    return devices.getDisplayMedia({ video: { frameRate: SEND_FPS }, audio: false }).catch(() => {
+      throw new Error("Nothing is shared: choose the tab or window of the call and allow it.");
+    });
+  }
+  return devices.getUserMedia({ video: { width: 640, height: 480 }, audio: false }).catch(() => {
+    throw new Error("No camera is available, or permission to use it was denied: allow the camera and reload.");
+  });
+}
+
+// Where the browser can, keep the picture with its emoji on top of other windows (Document Picture-in-Picture).
+function offerPopOut() {
+  if (!window.documentPictureInPicture) return;
+  $("popout").hidden = false;
+  $("popout").addEventListener("click", async () => {
+    const stage = $("stage"), home = stage.parentNode, next = stage.nextSibling;
+    const pip = await window.documentPictureInPicture.requestWindow({ width: 480, height: 300 });
+    [...document.styleSheets].forEach((sheet) => pip.document.head.append(sheet.ownerNode.cloneNode(true)));
+    pip.document.body.append(stage);
+    pip.addEventListener("pagehide", () => home.insertBefore(stage, next), { once: true });
+  });
+}
+
+// The text alternative: every face's label and confidence beside the picture, and a live region that screen
+// readers announce when a face's label changes (not at every confidence change).
+const spokenLabels = new Map();
+function describe(faces) {
+  $("faces-text").textContent = faces.map((f) => `face ${f.track_id}: ${labelText(f)}`).join(" · ");
+  const changed = faces.filter((f) => spokenLabels.get(f.track_id) !== f.label);
+  faces.forEach((f) => spokenLabels.set(f.track_id, f.label));
+  if (changed.length) $("announce").textContent = changed.map((f) => `face ${f.track_id}: ${f.label}`).join(", ");
+}
+
 async function start() {
   $("contrast").addEventListener("change", (e) => document.body.classList.toggle("contrast", e.target.checked));
   $("smoothing").addEventListener("change", sendSettings);
@@ -168,20 +211,18 @@ async function start() {
     connect(() => {});
     return;
   }
-  if (!new URLSearchParams(location.search).has("autostart")) {  // one tap starts it, after saying why
-    await new Promise((resolve) => $("start").addEventListener("click", resolve, { once: true }));
-  }
+  const source = new URLSearchParams(location.search).has("autostart") ? "camera" : await new Promise((resolve) => {
+    $("start").addEventListener("click", () => resolve("camera"), { once: true });  // one tap, after saying why
+    $("share").addEventListener("click", () => resolve("screen"), { once: true });
+  });
   $("welcome").hidden = true;
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    showMessage("This browser cannot use a camera here: open the page on http://localhost or over https.");
-    return;
-  }
   try {
-    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    video.srcObject = await openSource(source);
   } catch (err) {
-    showMessage("No camera is available, or permission to use it was denied: allow the camera and reload.");
+    showMessage(err.message);
     return;
   }
+  offerPopOut();
   connect(() => setInterval(sendFrame, 1000 / SEND_FPS));
 }
 
