@@ -16,7 +16,7 @@ from aegis.evaluation.report import EvaluationReport
 from aegis.faces.crop import MARGINS
 from aegis.faces.registry import make_detector
 from aegis.runtime.clip import load_model
-from aegis.runtime.onnx import OnnxGraph
+from aegis.runtime.onnx import OnnxGraph, OnnxModel
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -56,9 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`aegis evaluate`: accuracy, weighted F1, UAR, per-class accuracy and the confusion matrix."""
     clip_store = bool(args.data) and (Path(args.data) / "frames.npy").is_file()
-    model = load_model(args.model or ("clip-pyramid" if clip_store else None))
+    model = load_model(args.model or ("clip-pyramid" if clip_store else None), threads=args.threads)
     report = _evaluate_clip_model(args, model, clip_store) if model.info.input != "window" or clip_store \
-        else _evaluate_frame_model(args)
+        else _evaluate_frame_model(args, model)
     if args.json:  # first, so that a closed pipe on stdout loses nothing
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report.to_json(), indent=2) + "\n")
@@ -83,13 +83,11 @@ def _evaluate_clip_model(args: argparse.Namespace, model: OnnxGraph, clip_store:
     return evaluate_clip_source(model, args.source, workers=args.workers, detector=args.detector)
 
 
-def _evaluate_frame_model(args: argparse.Namespace) -> EvaluationReport:
+def _evaluate_frame_model(args: argparse.Namespace, model: OnnxModel) -> EvaluationReport:
     """A frame model on a window store (--data) or a raw source (--source)."""
     from aegis.evaluation.sources import evaluate_source
     from aegis.evaluation.stores import evaluate_store
-    from aegis.runtime.onnx import OnnxModel
 
-    model = OnnxModel(args.model, threads=args.threads)
     if args.data and (args.votes or args.flip_tta or args.through_detector or args.crop):
         raise AegisError("--votes, --flip-tta, --through-detector and --crop apply to --source images=/fer2013=, "
                          "not to a window store")

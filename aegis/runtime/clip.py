@@ -9,7 +9,7 @@ import numpy as np
 
 from aegis.clips.inputs import clip_input
 from aegis.errors import ModelError
-from aegis.runtime.onnx import OnnxGraph, OnnxModel
+from aegis.runtime.onnx import OnnxGraph, OnnxModel, open_session, read_info, resolve_model_path
 
 
 class ClipModel(OnnxGraph):
@@ -39,5 +39,7 @@ class ClipModel(OnnxGraph):
 
 def load_model(model: str | Path | None = None, threads: int = 1) -> OnnxModel | ClipModel:
     """A frame or clip model, the runtime picked by the input kind in its metadata."""
-    probe = OnnxGraph(model, threads)
-    return (OnnxModel if probe.info.input == "window" else ClipModel)(probe.path, threads)
+    path = resolve_model_path(model)
+    session = open_session(path, threads)  # opened once, for the metadata and then the model
+    runtime = OnnxModel if read_info(session, path).input == "window" else ClipModel
+    return runtime(path, threads, session)

@@ -35,14 +35,16 @@ class OnnxGraph:
     Args:
         model: an .onnx path, a shipped model name, or None for the shipped default.
         threads: intra-op threads (1 keeps one core free and is fastest for batch-1 faces).
+        session: a session already open on that file (`load_model`), else one is opened.
     """
 
     inputs: tuple[str, ...] = INPUTS  # the input kinds this runtime serves
     kind = "AEGIS model"
 
-    def __init__(self, model: str | Path | None = None, threads: int = 1) -> None:
+    def __init__(self, model: str | Path | None = None, threads: int = 1,
+                 session: ort.InferenceSession | None = None) -> None:
         self.path = resolve_model_path(model)
-        self.session = _session(self.path, threads)
+        self.session = session or open_session(self.path, threads)
         self.info = read_info(self.session, self.path)
         if self.info.input not in self.inputs:
             raise ModelError(f"{self.path} takes {self.info.input} input: it is not a {self.kind} "
@@ -62,8 +64,9 @@ class OnnxModel(OnnxGraph):
     inputs = ("window",)
     kind = "frame model"
 
-    def __init__(self, model: str | Path | None = None, threads: int = 1) -> None:
-        super().__init__(model, threads)
+    def __init__(self, model: str | Path | None = None, threads: int = 1,
+                 session: ort.InferenceSession | None = None) -> None:
+        super().__init__(model, threads, session)
         graph_input = self.session.get_inputs()[0]
         if graph_input.type != "tensor(uint8)":
             raise ModelError(f"{self.path} takes {graph_input.type} windows; AEGIS graphs now take uint8 crops and "
@@ -95,7 +98,7 @@ class OnnxModel(OnnxGraph):
         return np.ascontiguousarray(windows[:, -self.info.frames:])
 
 
-def _session(path: Path, threads: int) -> ort.InferenceSession:
+def open_session(path: Path, threads: int) -> ort.InferenceSession:
     """An ONNX Runtime CPU session on `threads` intra-op threads; a file it cannot load is a ModelError."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
