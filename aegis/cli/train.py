@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 
 from aegis.cli.common import positive_int, require_torch
-from aegis.training.config import SCHEDULES, config_from_values
+from aegis.training.config import CLIP_MODELS, SCHEDULES, config_from_values
 from aegis.training.config import ClipTrainConfig as K
 from aegis.training.config import TrainConfig as T
 
@@ -63,9 +63,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """`aegis train`: a clip model (clip-*) or a registered network; see aegis.training.config."""
+    """`aegis train`: a clip model (CLIP_MODELS) or a registered network; see aegis.training.config."""
     require_torch("train")
-    if args.model.startswith("clip-"):
+    if args.model in CLIP_MODELS:
         return _train_clip(args)
     from aegis.training.loop import train, train_folds
 
