@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 VIDEO ?= ../shared/data/videos/head-pose-face-detection-female-and-male.gif
 OUT ?= out/demo
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench web-assets clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ test: lint
 
 test-fast: lint
 	$(PY) -m pytest -q -rs -p no:cacheprovider -m "not slow"
+
+ORT_DIST := web/node_modules/onnxruntime-web/dist
+web-assets:  # the pinned ONNX Runtime Web files the on-device page loads, into the package (committed)
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p aegis/app/static/ort
+	cp $(ORT_DIST)/ort.wasm.min.js $(ORT_DIST)/ort-wasm-simd-threaded.mjs $(ORT_DIST)/ort-wasm-simd-threaded.wasm \
+	   aegis/app/static/ort/
 
 bench: $(VENV)/.runtime
 	$(PY) benchmarks/pipeline_fps.py

@@ -12,7 +12,6 @@ import ssl
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from pathlib import Path
 
 import cv2
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -22,6 +21,7 @@ from websockets.http11 import Request, Response
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
+from aegis.app.page import ASSETS, ICON_SIZES, MODES, POLICY, PUBLIC_PATHS, STATIC, graph_files, page_config
 from aegis.app.session import IDLE_TIMEOUT_S, MAX_FRAME_BYTES, MAX_FRAME_SIDE, MAX_SESSIONS, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
@@ -29,10 +29,6 @@ from aegis.faces.registry import make_detector
 from aegis.render.emoji import emoji
 from aegis.runtime.results import UNCERTAIN
 
-STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
-          "/app.css": ("app.css", "text/css; charset=utf-8")}
-PUBLIC_PATHS = ("/app.js", "/app.css")  # assets the page loads without its token; /emoji/ images too
 log = logging.getLogger("aegis")
 
 
@@ -60,17 +56,21 @@ class LiveServer:
         policy: who may connect (Host, Origin and token checks); loopback-only by default.
         max_sessions: connections served at once; the next one gets an error message and is closed.
         idle_timeout: seconds a browser connection may send nothing before it is closed.
+        mode: "on-device" (the page runs the pipeline in the browser; /ws stays for server mode) or "server".
     """
 
     def __init__(self, analyzer: Analyzer, detector_factory: Callable[[], Detector] = make_detector,
                  camera: int | str | None = None, policy: AccessPolicy | None = None, max_sessions: int = MAX_SESSIONS,
-                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
+                 idle_timeout: float = IDLE_TIMEOUT_S, mode: str = "on-device") -> None:
         self.analyzer = analyzer
         self.detector_factory = detector_factory
         self.camera = camera
         self.policy = policy or AccessPolicy("127.0.0.1")
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
+        if mode not in MODES:
+            raise AegisError(f"mode {mode!r} is not one of {MODES}")
+        self.mode = mode
         self.sessions: set[LiveSession] = set()
 
     def refusal(self, connection: ServerConnection, request: Request) -> str | None:
@@ -79,7 +79,7 @@ class LiveServer:
         host = request.headers.get("Host")
         path = request.path.split("?")[0]
         reason = self.policy.host_refusal(host, port)
-        if reason is None and not (path in PUBLIC_PATHS or path.startswith("/emoji/")):
+        if reason is None and not (path in PUBLIC_PATHS or path.startswith(("/emoji/", "/icons/"))):
             reason = self.policy.token_refusal(request.path)
         if reason is None and path == "/ws":
             reason = self.policy.origin_refusal(request.headers.get("Origin"), host, port)
@@ -102,11 +102,19 @@ class LiveServer:
             return None
         if path in ASSETS:
             name, kind = ASSETS[path]
-            return _response(HTTPStatus.OK, (STATIC / name).read_bytes(), kind)
+            response = _response(HTTPStatus.OK, (STATIC / name).read_bytes(), kind)
+            response.headers["Content-Security-Policy"] = POLICY
+            return response
         if path == "/config.json":
-            config = {"camera": self.camera is not None, "classes": list(self.analyzer.model.classes),
-                      "max_frame_bytes": MAX_FRAME_BYTES}
+            config = page_config(self.analyzer.model, self.analyzer.settings, self.mode, self.camera is not None)
             return _response(HTTPStatus.OK, json.dumps(config).encode(), "application/json")
+        graphs = graph_files(self.analyzer.model.path)
+        if path.startswith("/models/") and path.removeprefix("/models/") in graphs:
+            return _response(HTTPStatus.OK, graphs[path.removeprefix("/models/")].read_bytes(),
+                             "application/octet-stream")
+        if path in {f"/icons/icon-{size}.png" for size in ICON_SIZES}:
+            size = int(path.removeprefix("/icons/icon-").removesuffix(".png"))
+            return _response(HTTPStatus.OK, cv2.imencode(".png", emoji("happiness", size))[1].tobytes(), "image/png")
         label = path.removeprefix("/emoji/").removesuffix(".png")
         if path.startswith("/emoji/") and label in (*self.analyzer.model.classes, UNCERTAIN):
             ok, png = cv2.imencode(".png", emoji(label, 128))

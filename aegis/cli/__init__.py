@@ -23,11 +23,13 @@ from aegis.cli import (
     report,
     search,
     train,
+    web_export,
 )
 from aegis.cli.common import Parser
 from aegis.errors import AegisError
 
-COMMANDS = (analyze, batch, report, clip, ensemble, live, train, export, distill, evaluate, bench, search, data)
+COMMANDS = (analyze, batch, report, clip, ensemble, live, web_export, train, export, distill, evaluate, bench, search,
+            data)
 
 
 def main(argv: list[str] | None = None) -> int:

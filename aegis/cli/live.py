@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aegis.app.page import MODES
 from aegis.app.session import IDLE_TIMEOUT_S, MAX_SESSIONS
 from aegis.cli.common import (
     MODEL_HELP,
@@ -24,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="address to bind; any other than loopback (e.g. 0.0.0.0) exposes the app to the network "
                         "behind a random access token, printed once in the URL to open")
     p.add_argument("--port", type=int, default=8000, help="port to serve on")
+    p.add_argument("--mode", choices=MODES, default="on-device",
+                   help="on-device: the page runs detection and the model in the browser (nothing is sent back); "
+                        "server: the page sends each frame here (for devices too weak to run it)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
                    help="also accept WebSocket connections from pages of this origin (repeatable; for a "
                         "deliberate embedding)")
@@ -68,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
                         detect_every=args.detect_every, smoothing=args.smoothing, threshold=args.threshold,
                         coast=args.coast)
     server = LiveServer(analyzer, lambda: make_detector(args.detector, args.min_face), camera=args.camera,
-                        policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout)
+                        policy=policy, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
+                        mode=args.mode)
     StderrThrottle().start()  # libjpeg's line per corrupt frame, once per kind every few seconds
     try:
         asyncio.run(run(server, args.host, args.port, tls,

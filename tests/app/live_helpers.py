@@ -1,7 +1,11 @@
-"""Running the live server in a thread for tests."""
+"""Running the live server in a thread for tests, and a clip as Chromium's fake camera."""
 
 import asyncio
 import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
 
 
 def start_server(server, tls=None):
@@ -24,3 +28,14 @@ def start_server(server, tls=None):
         thread.join(10)
 
     return box["port"], stop
+
+
+def write_y4m(frames: list[np.ndarray], path: Path, fps: int = 15) -> Path:
+    """Frames as a raw YUV 4:2:0 .y4m file, the format Chromium's fake camera plays."""
+    h, w = frames[0].shape[:2]
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            f.write(b"FRAME\n")
+            f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path

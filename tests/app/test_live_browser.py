@@ -11,10 +11,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 from conftest import shared_data
-from live_helpers import start_server
+from live_helpers import start_server, write_y4m
 from synthetic import SquareDetector
 
 pytest.importorskip("websockets")
@@ -36,17 +35,6 @@ OPEN_SOCKET = """url => new Promise(done => {
 })"""
 
 
-def write_y4m(frames: list[np.ndarray], path: Path, fps: int = 15) -> Path:
-    """Frames as a raw YUV 4:2:0 .y4m file, the format Chromium's fake camera plays."""
-    h, w = frames[0].shape[:2]
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for frame in frames:
-            f.write(b"FRAME\n")
-            f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
-    return path
-
-
 @pytest.mark.real_data
 def test_overlay_appears_over_the_face_in_chromium(tmp_path):
     if CHROMIUM is None:
@@ -54,7 +42,7 @@ def test_overlay_appears_over_the_face_in_chromium(tmp_path):
     clip = shared_data("videos") / "head-pose-face-detection-male.gif"
     frames = [cv2.resize(f, (640, 360)) for f in open_source(clip)]
     camera = write_y4m(frames * 3, tmp_path / "camera.y4m")
-    server = LiveServer(Analyzer())
+    server = LiveServer(Analyzer(), mode="server")
     port, stop = start_server(server)
     args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={camera}", *CHROMIUM_ARGS]
@@ -131,7 +119,7 @@ def test_phone_and_desktop_layouts_keep_labels_inside_and_off_the_emoji(tmp_path
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     clip = shared_data("videos") / "head-pose-face-detection-male.gif"
     camera = write_y4m([cv2.resize(f, (640, 360)) for f in open_source(clip)] * 3, tmp_path / "camera.y4m")
-    port, stop = start_server(LiveServer(Analyzer()))
+    port, stop = start_server(LiveServer(Analyzer(), mode="server"))
     args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={camera}", *CHROMIUM_ARGS]
     try:
@@ -169,7 +157,7 @@ def test_phone_and_desktop_layouts_keep_labels_inside_and_off_the_emoji(tmp_path
 def test_a_shared_window_is_watched_like_a_camera_after_one_tap(tiny_model):
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector))
+    port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector, mode="server"))
     args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             "--auto-select-desktop-capture-source=Entire screen", *CHROMIUM_ARGS]
     try:

@@ -37,7 +37,7 @@ def test_page_assets_and_emoji_are_served(synthetic_server):
     _, port = synthetic_server
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
     js = urllib.request.urlopen(f"http://127.0.0.1:{port}/app.js", timeout=5).read().decode()
-    assert 'id="overlay"' in page and "/app.js" in page and "getUserMedia" in js and "/ws" in js
+    assert 'id="overlay"' in page and 'src="app.js"' in page and "getUserMedia" in js and "/ws" in js
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", page), "the page must load nothing from elsewhere (no CDN)"
     assert not re.search(r"(fetch|import)\s*\(?[\"'`](https?:)?//", js)
     png = urllib.request.urlopen(f"http://127.0.0.1:{port}/emoji/happiness.png", timeout=5).read()
@@ -238,7 +238,7 @@ def test_the_page_names_a_favicon_that_is_served(synthetic_server):
     _, port = synthetic_server
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
     icon = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page).group(1)
-    assert urllib.request.urlopen(f"http://127.0.0.1:{port}{icon}", timeout=5).status == 200
+    assert urllib.request.urlopen(f"http://127.0.0.1:{port}/{icon}", timeout=5).status == 200  # relative to the page
 
 
 def test_a_video_file_wider_than_the_frame_limit_is_shown_scaled_down(tiny_model, tmp_path):

@@ -1,4 +1,5 @@
-// AEGIS live page: camera frames go to /ws as JPEG, answers are drawn as emoji over each head.
+// AEGIS live page: each camera frame goes through the pipeline on this device (ondevice.js), or, in server mode,
+// to /ws as JPEG; the faces are drawn as emoji over each head.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -6,7 +7,7 @@ const video = $("video"), remote = $("remote"), overlay = $("overlay"), ctx = ov
 const LABELS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral", "uncertain"];
 const emoji = Object.fromEntries(LABELS.map((label) => {
   const img = new Image();
-  img.src = `/emoji/${label}.png`;
+  img.src = `emoji/${label}.png`;
   return [label, img];
 }));
 const SEND_FPS = 15;
@@ -14,10 +15,12 @@ let maxWidth = 640;
 // Off loopback the server requires the access token it printed; the page passes its own on.
 const TOKEN = new URLSearchParams(location.search).get("token");
 const withToken = (path) => (TOKEN ? `${path}?token=${encodeURIComponent(TOKEN)}` : path);
+const withModels = (name) => withToken(`models/${name}`);  // relative: the page also runs from any static server
 const capture = document.createElement("canvas");
 let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [];
 // For tests and embedding (docs/live.md): the mode, the answered frame rate and count, and the last answer.
 window.aegis = { stats: { mode: "server", fps: 0, frames: 0 }, last: null, layoutFace };
+let mode = "server";
 
 function showMessage(text) {
   $("message").textContent = text;
@@ -98,8 +101,38 @@ function updateStats(latency) {
   answered = answered.filter((t) => now - t < 2000);
   answered.push(now);
   $("fps").textContent = (answered.length / 2).toFixed(1);
-  window.aegis.stats = { mode: "server", fps: answered.length / 2, frames: window.aegis.stats.frames + 1 };
+  window.aegis.stats = { mode, fps: answered.length / 2, frames: window.aegis.stats.frames + 1 };
   $("latency").textContent = latency.toFixed(0);
+}
+
+function showFaces(frame, faces) {
+  lastFaces = faces;
+  describe(faces);
+  window.aegis.last = {
+    frame, faces: faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence })),
+  };
+}
+
+// On the device: each frame through the pipeline here, the next one as soon as this one is done.
+async function runOnDevice(pipeline) {
+  const grab = capture.getContext("2d", { willReadFrequently: true });
+  let index = 0;
+  const step = async () => {
+    if (video.videoWidth) {
+      const scale = Math.min(1, maxWidth / video.videoWidth);
+      capture.width = Math.round(video.videoWidth * scale);
+      capture.height = Math.round(video.videoHeight * scale);
+      grab.drawImage(video, 0, 0, capture.width, capture.height);
+      const started = performance.now();
+      const pixels = grab.getImageData(0, 0, capture.width, capture.height).data;
+      const faces = await pipeline.process(pixels, capture.width, capture.height);
+      frameSize = [capture.width, capture.height];
+      showFaces(index++, faces);
+      updateStats(performance.now() - started);
+    }
+    setTimeout(step, 0);
+  };
+  step();
 }
 
 function onAnswer(event) {
@@ -112,12 +145,7 @@ function onAnswer(event) {
   const reply = JSON.parse(event.data);
   if (reply.error) { showMessage(reply.error); return; }
   if (!("faces" in reply)) return;
-  lastFaces = reply.faces;
-  describe(reply.faces);
-  window.aegis.last = {
-    frame: reply.frame,
-    faces: reply.faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence })),
-  };
+  showFaces(reply.frame, reply.faces);
   const sent = sentAt.get(reply.frame);
   updateStats(sent === undefined ? reply.latency_ms : performance.now() - sent);
   for (const key of sentAt.keys()) if (key <= reply.frame) sentAt.delete(key);
@@ -198,11 +226,20 @@ function describe(faces) {
 }
 
 async function start() {
+  if ("serviceWorker" in navigator && !TOKEN) navigator.serviceWorker.register("sw.js").catch(() => {});
   $("contrast").addEventListener("change", (e) => document.body.classList.toggle("contrast", e.target.checked));
   $("smoothing").addEventListener("change", sendSettings);
-  const response = await fetch(withToken("/config.json"));
+  const response = await fetch(withToken("config.json"));
   if (!response.ok) { showMessage(await response.text()); return; }
   const config = await response.json();
+  mode = config.mode === "on-device" && !config.camera ? "on-device" : "server";
+  window.aegis.stats.mode = mode;
+  let loading = null;
+  if (mode === "on-device") {
+    ort.env.wasm.wasmPaths = new URL("ort/", location.href).href;
+    ort.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+    loading = OnDevicePipeline.load(withModels, config);  // while the page waits for the tap
+  }
   requestAnimationFrame(draw);
   if (config.camera) {
     $("welcome").hidden = true;
@@ -223,6 +260,15 @@ async function start() {
     return;
   }
   offerPopOut();
+  if (loading) {
+    try {
+      window.aegis.pipeline = await loading;  // also for tests, which feed it frames of their own
+      runOnDevice(window.aegis.pipeline);
+    } catch (err) {
+      showMessage(`The on-device models could not be loaded: ${err.message}`);
+    }
+    return;
+  }
   connect(() => setInterval(sendFrame, 1000 / SEND_FPS));
 }
 

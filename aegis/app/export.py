@@ -1,0 +1,38 @@
+"""`aegis web-export`: the on-device page as a self-contained static site (any static file server serves it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+
+from aegis.app.page import ASSETS, ICON_SIZES, STATIC, graph_files, page_config
+from aegis.io.files import atomic_path, write_text
+from aegis.render.emoji import emoji
+from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.results import UNCERTAIN
+from aegis.runtime.stream import StreamSettings
+
+
+def export_site(out: str | Path, model: str | Path | None = None, settings: StreamSettings | None = None) -> Path:
+    """Write the page, ONNX Runtime Web, the graphs (MTCNN's and the frame model), the emoji, the icons, the
+    manifest, the service worker and config.json (mode on-device) into `out`; returns it."""
+    out = Path(out)
+    frame_model = OnnxModel(model)
+    files = {name: STATIC / name for name, _ in ASSETS.values()}
+    files |= {f"models/{name}": path for name, path in graph_files(frame_model.path).items()}
+    for name, source in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out / name) as tmp:
+            shutil.copyfile(source, tmp)
+    pictures = {f"emoji/{label}.png": emoji(label, 128) for label in (*frame_model.classes, UNCERTAIN)}
+    pictures |= {f"icons/icon-{size}.png": emoji("happiness", size) for size in ICON_SIZES}
+    for name, image in pictures.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out / name) as tmp:
+            cv2.imwrite(str(tmp), image)
+    config = page_config(frame_model, settings or StreamSettings(), "on-device")
+    write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
+    return out

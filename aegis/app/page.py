@@ -1,0 +1,37 @@
+"""The live page's files, its Content-Security-Policy and its config, shared by `aegis live` and `aegis web-export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aegis.app.session import MAX_FRAME_BYTES
+from aegis.faces.mtcnn import WEIGHTS as MTCNN_WEIGHTS
+from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.stream import StreamSettings
+
+STATIC = Path(__file__).resolve().parent / "static"
+JS = "text/javascript; charset=utf-8"
+ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", JS),
+          "/app.css": ("app.css", "text/css; charset=utf-8"), "/ondevice.js": ("ondevice.js", JS),
+          "/ort/ort.wasm.min.js": ("ort/ort.wasm.min.js", JS),
+          "/ort/ort-wasm-simd-threaded.mjs": ("ort/ort-wasm-simd-threaded.mjs", JS),
+          "/ort/ort-wasm-simd-threaded.wasm": ("ort/ort-wasm-simd-threaded.wasm", "application/wasm"),
+          "/sw.js": ("sw.js", JS), "/manifest.webmanifest": ("manifest.webmanifest", "application/manifest+json")}
+ICON_SIZES = (192, 512)  # the home-screen icons (the happiness emoji), at /icons/icon-<size>.png
+PUBLIC_PATHS = tuple(p for p in ASSETS if p != "/")  # what the page loads without its token; /emoji/ images too
+MODES = ("on-device", "server")  # where the page runs the pipeline: in the browser, or on the server per frame
+# the page loads and connects to its own origin only, and compiles WebAssembly only from its own files
+POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; "
+          "connect-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def graph_files(model_path: Path) -> dict[str, Path]:
+    """The ONNX graphs the on-device page loads, by the name it asks for: MTCNN's three and the frame model."""
+    return {**{f"{n}.onnx": MTCNN_WEIGHTS / f"{n}.onnx" for n in ("pnet", "rnet", "onet")}, "model.onnx": model_path}
+
+
+def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: bool = False) -> dict:
+    """What the page needs: where it runs, the model's classes, window and crop size, and the stream settings."""
+    return {"mode": mode, "camera": camera, "classes": list(model.classes), "frames": model.info.frames,
+            "input_size": list(model.info.input_size), "crop": model.info.crop, "smoothing": settings.smoothing,
+            "threshold": settings.threshold, "max_frame_bytes": MAX_FRAME_BYTES}
