@@ -5,6 +5,7 @@
 "use strict";
 
 const CELL = 12, STRIDE = 2;
+const BANDS = 3;  // with every tracked face re-found, a frame scans one level in three (runtime/stream.py's bands)
 
 // cv2.COLOR_RGB2GRAY's fixed-point weights, on canvas RGBA pixels.
 function toGrey(rgba, n) {
@@ -119,21 +120,23 @@ class Mtcnn {
     return session.outputNames.map((name) => out[name]);
   }
 
-  // Faces in a grey frame: [{box: [x, y, w, h] framed like the training crops, score, landmarks: [[x, y] x5]}].
-  async detect(grey, w, h) {
-    let boxes = await this.propose(grey, w, h);
+  // Faces in a grey frame: [{box: [x, y, w, h] framed like the training crops, score, landmarks: [[x, y] x5]}];
+  // with `band` (0, 1 or 2), only every third pyramid level from that one is scanned.
+  async detect(grey, w, h, band = null) {
+    let boxes = await this.propose(grey, w, h, band);
     if (boxes.length) boxes = await this.refine(grey, w, h, boxes);
     if (!boxes.length) return [];
     return suppressOverlaps(await this.output(grey, w, h, boxes));
   }
 
-  async propose(grey, w, h) {
+  async propose(grey, w, h, band) {
     let scale = CELL / this.minFace, level = grey, lw = w, lh = h;
     const found = [];
-    while (Math.min(w, h) * scale >= CELL) {
+    for (let index = 0; Math.min(w, h) * scale >= CELL; index++, scale *= this.factor) {
       const nw = Math.ceil(w * scale), nh = Math.ceil(h * scale);
       level = resize(level, lw, lh, nw, nh);
       [lw, lh] = [nw, nh];
+      if (band !== null && index % BANDS !== band) continue;
       const transposed = new Uint8Array(nw * nh);
       for (let y = 0; y < nh; y++) for (let x = 0; x < nw; x++) transposed[x * nh + y] = level[y * nw + x];
       const [reg, prob] = await this.run(0, transposed, [1, 1, nw, nh]);
@@ -148,7 +151,6 @@ class Mtcnn {
         }
       }
       found.push(...nms(cand, 0.5));
-      scale *= this.factor;
     }
     return nms(found, 0.7).map((b) => square(regress(b.slice(0, 5), b.slice(5), false)));
   }
@@ -269,22 +271,29 @@ class OnDevicePipeline {
     this.threshold = config.threshold;
     this.tracks = [];
     this.nextId = 1;
+    this.count = 0;
   }
 
   async process(rgba, w, h) {
     const grey = toGrey(rgba, w * h);
     const prepared = stretchContrast(grey, w, h);
-    const found = await this.detector.detect(prepared, w, h);
-    for (const t of this.tracks) {  // a tracked face the scan missed: looked for again where it was
-      if (!found.some((d) => iou(d.box, t.box) > 0.3)) found.push(...(await this.detector.around(prepared, w, h, t.box)));
+    const found = [];
+    for (const t of this.tracks) {  // each tracked face moved along its velocity, and re-found there first
+      t.box = [t.box[0] + t.velocity[0], t.box[1] + t.velocity[1], t.box[2], t.box[3]];
+      t.since += 1;
+      found.push(...(await this.detector.around(prepared, w, h, t.box)));
     }
+    const band = this.tracks.length && found.length >= this.tracks.length ? this.count++ % BANDS : null;
+    const scanned = await this.detector.detect(prepared, w, h, band);
+    found.push(...scanned.filter((d) => !found.some((f) => iou(d.box, f.box) > 0.3)));
     const tracks = this.match(found);
     if (!tracks.length) return [];
     const windows = new Uint8Array(tracks.length * this.frames * this.size * this.size);
     tracks.forEach((t, i) => {
+      t.shown = t.box.map(Math.round);  // track.int_box
       const [l, r] = t.landmarks || [[0, 0], [0, 0]];
       const roll = t.landmarks ? (Math.atan2(r[1] - l[1], r[0] - l[0]) * 180) / Math.PI : 0;
-      t.crops = [...(t.crops || []), cropFace(grey, w, h, t.box, this.size, roll, this.crop)].slice(-this.frames);
+      t.crops = [...(t.crops || []), cropFace(grey, w, h, t.shown, this.size, roll, this.crop)].slice(-this.frames);
       const padded = [...Array(this.frames - t.crops.length).fill(t.crops[0]), ...t.crops];
       padded.forEach((c, f) => windows.set(c, (i * this.frames + f) * this.size * this.size));
     });
@@ -295,11 +304,13 @@ class OnDevicePipeline {
       const p = Array.from(probs.slice(i * n, i * n + n));
       t.smoothed = t.smoothed ? t.smoothed.map((s, c) => this.smoothing * s + (1 - this.smoothing) * p[c]) : p;
       const top = t.smoothed.indexOf(Math.max(...t.smoothed)), confidence = t.smoothed[top];
-      return { track_id: t.id, box: t.box, label: confidence < this.threshold ? "uncertain" : this.classes[top], confidence };
+      return { track_id: t.id, box: t.shown, label: confidence < this.threshold ? "uncertain" : this.classes[top], confidence };
     });
   }
 
   // Each detection joins the track it overlaps most (IoU over 0.3, greedy), else starts one; unmatched tracks end.
+  // A joined track moves its centre to the detection's, its velocity half-way to the step, and its size
+  // half-way to the detection's (faces/track.py's steadier boxes).
   match(found) {
     const pairs = [];
     found.forEach((d, i) => this.tracks.forEach((t, j) => { const o = iou(d.box, t.box); if (o > 0.3) pairs.push([o, i, j]); }));
@@ -308,9 +319,16 @@ class OnDevicePipeline {
     for (const [, i, j] of pairs) {
       if (usedD.has(i) || usedT.has(j)) continue;
       usedD.add(i); usedT.add(j);
-      next.push(Object.assign(this.tracks[j], { box: found[i].box, landmarks: found[i].landmarks }));
+      const t = this.tracks[j], d = found[i].box;
+      const centre = [d[0] + d[2] / 2, d[1] + d[3] / 2], was = [t.box[0] + t.box[2] / 2, t.box[1] + t.box[3] / 2];
+      t.velocity = t.velocity.map((v, k) => v + (0.5 * (centre[k] - was[k])) / t.since);
+      const size = [0.5 * t.box[2] + 0.5 * d[2], 0.5 * t.box[3] + 0.5 * d[3]];
+      next.push(Object.assign(t, { box: [centre[0] - size[0] / 2, centre[1] - size[1] / 2, ...size], since: 0,
+        landmarks: found[i].landmarks }));
     }
-    found.forEach((d, i) => { if (!usedD.has(i)) next.push({ id: this.nextId++, box: d.box, landmarks: d.landmarks }); });
+    found.forEach((d, i) => {
+      if (!usedD.has(i)) next.push({ id: this.nextId++, box: d.box, landmarks: d.landmarks, velocity: [0, 0], since: 0 });
+    });
     this.tracks = next;
     return next;
   }
