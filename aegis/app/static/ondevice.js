@@ -231,24 +231,29 @@ function cropFace(grey, w, h, faceBox, size, roll, crop) {
   }
   const [x, y, bw, bh] = box, a = (roll * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
   const cx = x + bw / 2, cy = y + bh / 2;
-  let src = grey, sw = w, sh = h, k = 1;  // frame pixels per source pixel
-  if (bw > 2 * size) {
+  // only the part of the frame the turned box can reach (its border is the frame's where the box leaves it)
+  const reach = Math.ceil(0.71 * Math.max(bw, bh)) + 2, rx = Math.round(cx), ry = Math.round(cy);
+  const x0 = Math.min(Math.max(rx - reach, 0), w - 1), y0 = Math.min(Math.max(ry - reach, 0), h - 1);
+  const pw = Math.max(Math.min(rx + reach, w), x0 + 1) - x0, ph = Math.max(Math.min(ry + reach, h), y0 + 1) - y0;
+  let src = new Uint8Array(pw * ph), sw = pw, sh = ph, k = 1;  // k: frame pixels per source pixel
+  for (let r = 0; r < ph; r++) src.set(grey.subarray((y0 + r) * w + x0, (y0 + r) * w + x0 + pw), r * pw);
+  if (bw > 2 * size && Math.min(pw, ph) > 1) {  // shrink first, so the bilinear sampling does not alias
     k = bw / (2 * size);
-    sw = Math.max(1, Math.round(w / k));
-    sh = Math.max(1, Math.round(h / k));
-    src = resize(grey, w, h, sw, sh);
+    sw = Math.max(1, Math.round(pw / k));
+    sh = Math.max(1, Math.round(ph / k));
+    src = resize(src, pw, ph, sw, sh);
   }
   const out = new Uint8Array(size * size);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
       const tx = x + (u * bw) / size - cx, ty = y + (v * bh) / size - cy;  // cv2.warpAffine's pixel grid
       // the inverse of the turn: a point of the turned (level) face back in the frame
-      const fx = (cos * tx - sin * ty + cx) / k, fy = (sin * tx + cos * ty + cy) / k;
+      const fx = (cos * tx - sin * ty + cx - x0) / k, fy = (sin * tx + cos * ty + cy - y0) / k;
       const px = Math.min(Math.max(fx, 0), sw - 1), py = Math.min(Math.max(fy, 0), sh - 1);
-      const x0 = Math.floor(px), y0 = Math.floor(py), x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1);
-      const wx = px - x0, wy = py - y0;
-      out[v * size + u] = Math.round((src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx) * (1 - wy)
-        + (src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx) * wy);
+      const c0 = Math.floor(px), r0 = Math.floor(py), c1 = Math.min(c0 + 1, sw - 1), r1 = Math.min(r0 + 1, sh - 1);
+      const wx = px - c0, wy = py - r0;
+      out[v * size + u] = Math.round((src[r0 * sw + c0] * (1 - wx) + src[r0 * sw + c1] * wx) * (1 - wy)
+        + (src[r1 * sw + c0] * (1 - wx) + src[r1 * sw + c1] * wx) * wy);
     }
   }
   return out;
