@@ -15,6 +15,7 @@ from live_helpers import write_y4m
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.export import export_site
+from aegis.faces.track import iou
 from aegis.io.readers import open_source
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -43,6 +44,13 @@ def test_web_export_writes_a_site_with_the_models_classes(tmp_path, contempt_mod
     assert (site / "models" / "model.onnx").read_bytes() == contempt_model.read_bytes()
 
 
+def _browser_or_skip():
+    """Playwright's sync API, or a skip where Chromium or Playwright is missing."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return pytest.importorskip("playwright.sync_api")
+
+
 def _serve(folder):
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -57,9 +65,7 @@ def _camera(tmp_path):
 @pytest.mark.slow
 @pytest.mark.real_data
 def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_origin(tmp_path):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = _browser_or_skip()
     camera = _camera(tmp_path)
     server, url = _serve(export_site(tmp_path / "site"))
     requests, sockets = [], []
@@ -87,18 +93,10 @@ def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_ori
     assert sockets == [] and all(u.startswith(url) for u in requests), (sockets, [u for u in requests if url not in u])
 
 
-def _iou(a, b):
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return 0.0 if w <= 0 or h <= 0 else w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
-
-
 @pytest.mark.slow
 @pytest.mark.real_data
 def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_frames(tmp_path):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = _browser_or_skip()
     clip = shared_data("videos") / "head-pose-face-detection-female-and-male.gif"
     frames = list(open_source(clip))
     reference = Analyzer().analyze(clip)  # the defaults: tracked faces re-found first, one pyramid band a frame
@@ -117,9 +115,9 @@ def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_fra
     for result, faces in zip(reference, browser_faces, strict=True):
         for face in result.detected:
             expected += 1
-            best = max(faces, key=lambda f: _iou(face.box, f["box"]), default=None)
-            if best is not None and _iou(face.box, best["box"]) > 0.3:
-                ious.append(_iou(face.box, best["box"]))
+            best = max(faces, key=lambda f: iou(face.box, f["box"]), default=None)
+            if best is not None and iou(face.box, best["box"]) > 0.3:
+                ious.append(iou(face.box, best["box"]))
                 agree.append(face.label == best["label"])
     assert len(ious) >= 0.98 * expected, (len(ious), expected)
     assert min(ious) >= 0.9 and np.mean(agree) >= 0.98, (min(ious), np.mean(agree))

@@ -10,7 +10,9 @@ const BANDS = 3;  // with every tracked face re-found, a frame scans one level i
 // cv2.COLOR_RGB2GRAY's fixed-point weights, on canvas RGBA pixels.
 function toGrey(rgba, n) {
   const grey = new Uint8Array(n);
-  for (let i = 0, j = 0; i < n; i++, j += 4) grey[i] = (rgba[j] * 4899 + rgba[j + 1] * 9617 + rgba[j + 2] * 1868 + 8192) >> 14;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    grey[i] = (rgba[j] * 4899 + rgba[j + 1] * 9617 + rgba[j + 2] * 1868 + 8192) >> 14;
+  }
   return grey;
 }
 
@@ -19,11 +21,19 @@ function stretchContrast(grey, w, h) {
   const hist = new Float64Array(256);
   let total = 0;
   for (let y = 0; y < h; y += 8) for (let x = 0; x < w; x += 8) { hist[grey[y * w + x]]++; total++; }
-  const at = (share) => { let c = 0; for (let i = 0; i < 256; i++) { c += hist[i]; if (c >= share * total) return i; } return 255; };
+  const at = (share) => {  // np.searchsorted on the cumulative counts
+    let c = 0;
+    for (let i = 0; i < 256; i++) {
+      c += hist[i];
+      if (c >= share * total) return i;
+    }
+    return 255;
+  };
   const low = at(0.01), high = at(0.99);
   if (high - low >= 128) return grey;
   const lut = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) lut[i] = Math.max(0, Math.min(255, Math.floor((i - low) * 255 / Math.max(high - low, 16))));
+  const span = Math.max(high - low, 16);
+  for (let i = 0; i < 256; i++) lut[i] = Math.max(0, Math.min(255, Math.floor(((i - low) * 255) / span)));
   return grey.map((v) => lut[v]);
 }
 
@@ -36,7 +46,9 @@ function resize(src, sw, sh, dw, dh) {
     const a = x * sx, b = a + sx;
     for (let y = 0; y < sh; y++) {
       let acc = 0;
-      for (let k = Math.floor(a); k < Math.min(Math.ceil(b), sw); k++) acc += src[y * sw + k] * (Math.min(k + 1, b) - Math.max(k, a));
+      for (let k = Math.floor(a); k < Math.min(Math.ceil(b), sw); k++) {
+        acc += src[y * sw + k] * (Math.min(k + 1, b) - Math.max(k, a));
+      }
       rows[y * dw + x] = acc / sx;
     }
   }
@@ -44,7 +56,9 @@ function resize(src, sw, sh, dw, dh) {
     const a = y * sy, b = a + sy;
     for (let x = 0; x < dw; x++) {
       let acc = 0;
-      for (let k = Math.floor(a); k < Math.min(Math.ceil(b), sh); k++) acc += rows[k * dw + x] * (Math.min(k + 1, b) - Math.max(k, a));
+      for (let k = Math.floor(a); k < Math.min(Math.ceil(b), sh); k++) {
+        acc += rows[k * dw + x] * (Math.min(k + 1, b) - Math.max(k, a));
+      }
       out[y * dw + x] = Math.round(acc / sy);
     }
   }
@@ -54,10 +68,13 @@ function resize(src, sw, sh, dw, dh) {
 function bilinear(src, sw, sh, dw, dh) {
   const out = new Uint8Array(dw * dh);
   for (let y = 0; y < dh; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sh / dh - 0.5, 0), sh - 1), y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = fy - y0;
+    const fy = Math.min(Math.max(((y + 0.5) * sh) / dh - 0.5, 0), sh - 1);
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = fy - y0;
     for (let x = 0; x < dw; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sw / dw - 0.5, 0), sw - 1), x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = fx - x0;
-      const top = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx, bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
+      const fx = Math.min(Math.max(((x + 0.5) * sw) / dw - 0.5, 0), sw - 1);
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = fx - x0;
+      const top = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx;
+      const bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
       out[y * dw + x] = Math.round(top * (1 - wy) + bottom * wy);
     }
   }
@@ -74,7 +91,8 @@ function nms(boxes, overlap, byMin = false) {
     keep.push(a);
     rest = rest.slice(1).filter((j) => {
       const b = boxes[j];
-      const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]) + 1), ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]) + 1);
+      const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]) + 1);
+      const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]) + 1);
       const inter = iw * ih, denom = byMin ? Math.min(area(a), area(b)) : area(a) + area(b) - inter;
       return inter / denom <= overlap;
     });
@@ -97,13 +115,16 @@ function square(b) {
 function crops(grey, w, h, boxes, size) {
   const out = new Uint8Array(boxes.length * size * size);
   boxes.forEach((b, k) => {
-    const [x1, y1, x2, y2] = b.slice(0, 4).map(Math.trunc), pw = Math.max(x2 - x1 + 1, 1), ph = Math.max(y2 - y1 + 1, 1);
+    const [x1, y1, x2, y2] = b.slice(0, 4).map(Math.trunc);
+    const pw = Math.max(x2 - x1 + 1, 1), ph = Math.max(y2 - y1 + 1, 1);
     const patch = new Uint8Array(pw * ph);
     for (let y = Math.max(y1, 0); y < Math.min(y2 + 1, h); y++) {
       for (let x = Math.max(x1, 0); x < Math.min(x2 + 1, w); x++) patch[(y - y1) * pw + (x - x1)] = grey[y * w + x];
     }
     const small = resize(patch, pw, ph, size, size);
-    for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) out[k * size * size + x * size + y] = small[y * size + x];
+    for (let x = 0; x < size; x++) {
+      for (let y = 0; y < size; y++) out[k * size * size + x * size + y] = small[y * size + x];
+    }
   });
   return out;
 }
@@ -158,7 +179,10 @@ class Mtcnn {
   async refine(grey, w, h, boxes) {
     const [reg, prob] = await this.run(1, crops(grey, w, h, boxes, 24), [boxes.length, 1, 24, 24]);
     const kept = [];
-    boxes.forEach((b, i) => { if (prob.data[i * 2 + 1] > this.thresholds[1]) kept.push([...b.slice(0, 4), prob.data[i * 2 + 1], ...reg.data.slice(i * 4, i * 4 + 4)]); });
+    boxes.forEach((b, i) => {
+      const score = prob.data[i * 2 + 1];
+      if (score > this.thresholds[1]) kept.push([...b.slice(0, 4), score, ...reg.data.slice(i * 4, i * 4 + 4)]);
+    });
     return nms(kept, 0.7).map((b) => square(regress(b.slice(0, 5), b.slice(5), true)));
   }
 
@@ -186,7 +210,8 @@ class Mtcnn {
 
   cropBox([x1, y1, x2, y2]) {
     const [bw, bh, cx, cy] = this.boxInCrop, side = ((x2 - x1) / bw + (y2 - y1) / bh) / 2;
-    return [Math.round((x1 + x2) / 2 - cx * side), Math.round((y1 + y2) / 2 - cy * side), Math.round(side), Math.round(side)];
+    const left = (x1 + x2) / 2 - cx * side, top = (y1 + y2) / 2 - cy * side;
+    return [Math.round(left), Math.round(top), Math.round(side), Math.round(side)];
   }
 }
 
@@ -198,15 +223,20 @@ function suppressOverlaps(dets, overlap = 0.5) {
   return kept;
 }
 
+// The overlap area of two [x, y, w, h] boxes.
+function intersection(a, b) {
+  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  return w <= 0 || h <= 0 ? 0 : w * h;
+}
+
 function overlapOfSmaller(a, b) {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]), h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  return w <= 0 || h <= 0 ? 0 : (w * h) / Math.min(a[2] * a[3], b[2] * b[3]);
+  return intersection(a, b) / Math.min(a[2] * a[3], b[2] * b[3]);
 }
 
 function iou(a, b) {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]), h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  return (w * h) / (a[2] * a[3] + b[2] * b[3] - w * h);
+  const inter = intersection(a, b);
+  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
 }
 
 // A face box grown or shrunk by the model's crop margin (crop.margin_box).
@@ -269,7 +299,8 @@ class OnDevicePipeline {
   }
 
   constructor(detector, model, config) {
-    Object.assign(this, { detector, model, classes: config.classes, frames: config.frames, size: config.input_size[0] });
+    Object.assign(this, { detector, model, classes: config.classes, frames: config.frames });
+    this.size = config.input_size[0];
     this.crop = config.crop;
     marginBox([0, 0, 1, 1], this.crop);  // fail at load on a margin the page cannot cut
     this.smoothing = config.smoothing;
@@ -309,7 +340,8 @@ class OnDevicePipeline {
       const p = Array.from(probs.slice(i * n, i * n + n));
       t.smoothed = t.smoothed ? t.smoothed.map((s, c) => this.smoothing * s + (1 - this.smoothing) * p[c]) : p;
       const top = t.smoothed.indexOf(Math.max(...t.smoothed)), confidence = t.smoothed[top];
-      return { track_id: t.id, box: t.shown, label: confidence < this.threshold ? "uncertain" : this.classes[top], confidence };
+      const label = confidence < this.threshold ? "uncertain" : this.classes[top];
+      return { track_id: t.id, box: t.shown, label, confidence };
     });
   }
 
@@ -318,7 +350,10 @@ class OnDevicePipeline {
   // half-way to the detection's (faces/track.py's steadier boxes).
   match(found) {
     const pairs = [];
-    found.forEach((d, i) => this.tracks.forEach((t, j) => { const o = iou(d.box, t.box); if (o > 0.3) pairs.push([o, i, j]); }));
+    found.forEach((d, i) => this.tracks.forEach((t, j) => {
+      const overlap = iou(d.box, t.box);
+      if (overlap > 0.3) pairs.push([overlap, i, j]);
+    }));
     pairs.sort((a, b) => b[0] - a[0]);
     const usedD = new Set(), usedT = new Set(), next = [];
     for (const [, i, j] of pairs) {
@@ -332,7 +367,8 @@ class OnDevicePipeline {
         landmarks: found[i].landmarks }));
     }
     found.forEach((d, i) => {
-      if (!usedD.has(i)) next.push({ id: this.nextId++, box: d.box, landmarks: d.landmarks, velocity: [0, 0], since: 0 });
+      if (usedD.has(i)) return;
+      next.push({ id: this.nextId++, box: d.box, landmarks: d.landmarks, velocity: [0, 0], since: 0 });
     });
     this.tracks = next;
     return next;
