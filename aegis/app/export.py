@@ -8,11 +8,9 @@ from pathlib import Path
 
 import cv2
 
-from aegis.app.page import ASSETS, ICON_SIZES, STATIC, graph_files, page_config
+from aegis.app.page import ASSETS, STATIC, graph_files, page_config, picture, picture_names
 from aegis.io.files import atomic_path, write_text
-from aegis.render.emoji import emoji
 from aegis.runtime.onnx import OnnxModel
-from aegis.runtime.results import UNCERTAIN
 from aegis.runtime.stream import StreamSettings
 
 
@@ -27,12 +25,10 @@ def export_site(out: str | Path, model: str | Path | None = None, settings: Stre
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / name) as tmp:
             shutil.copyfile(source, tmp)
-    pictures = {f"emoji/{label}.png": emoji(label, 128) for label in (*frame_model.classes, UNCERTAIN)}
-    pictures |= {f"icons/icon-{size}.png": emoji("happiness", size) for size in ICON_SIZES}
-    for name, image in pictures.items():
+    for name in picture_names(frame_model.classes):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / name) as tmp:
-            cv2.imwrite(str(tmp), image)
+            cv2.imwrite(str(tmp), picture(name, frame_model.classes))
     config = page_config(frame_model, settings or StreamSettings(), "on-device")
     write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
     return out

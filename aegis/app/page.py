@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from aegis.app.session import MAX_FRAME_BYTES
 from aegis.faces.mtcnn import WEIGHTS as MTCNN_WEIGHTS
+from aegis.render.emoji import emoji
 from aegis.runtime.onnx import OnnxModel
+from aegis.runtime.results import UNCERTAIN
 from aegis.runtime.stream import StreamSettings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -30,8 +34,25 @@ def graph_files(model_path: Path) -> dict[str, Path]:
     return {**{f"{n}.onnx": MTCNN_WEIGHTS / f"{n}.onnx" for n in ("pnet", "rnet", "onet")}, "model.onnx": model_path}
 
 
+def picture_names(classes: tuple[str, ...]) -> list[str]:
+    """The page's pictures: an emoji for each class and "uncertain", and the home-screen icons."""
+    return [f"emoji/{c}.png" for c in (*classes, UNCERTAIN)] + [f"icons/icon-{s}.png" for s in ICON_SIZES]
+
+
+def picture(name: str, classes: tuple[str, ...]) -> np.ndarray | None:
+    """The BGRA image of one of `picture_names` (None for any other name): the emoji, or the happiness icon."""
+    if name not in picture_names(classes):
+        return None
+    if name.startswith("icons/"):
+        return emoji("happiness", int(name.removeprefix("icons/icon-").removesuffix(".png")))
+    return emoji(name.removeprefix("emoji/").removesuffix(".png"), 128)
+
+
 def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: bool = False) -> dict:
-    """What the page needs: where it runs, the model's classes, window and crop size, and the stream settings."""
+    """What the page needs: where it runs, the model's classes, window and crop size, the stream settings, and
+    every file the service worker keeps for offline use."""
+    files = [p.lstrip("/") or "./" for p in ASSETS] + [f"models/{n}" for n in graph_files(model.path)]
     return {"mode": mode, "camera": camera, "classes": list(model.classes), "frames": model.info.frames,
             "input_size": list(model.info.input_size), "crop": model.info.crop, "smoothing": settings.smoothing,
-            "threshold": settings.threshold, "max_frame_bytes": MAX_FRAME_BYTES}
+            "threshold": settings.threshold, "max_frame_bytes": MAX_FRAME_BYTES,
+            "files": [*files, "config.json", *picture_names(model.classes)]}

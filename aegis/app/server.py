@@ -21,13 +21,11 @@ from websockets.http11 import Request, Response
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
-from aegis.app.page import ASSETS, ICON_SIZES, MODES, POLICY, PUBLIC_PATHS, STATIC, graph_files, page_config
+from aegis.app.page import ASSETS, MODES, POLICY, PUBLIC_PATHS, STATIC, graph_files, page_config, picture
 from aegis.app.session import IDLE_TIMEOUT_S, MAX_FRAME_BYTES, MAX_FRAME_SIDE, MAX_SESSIONS, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
 from aegis.faces.registry import make_detector
-from aegis.render.emoji import emoji
-from aegis.runtime.results import UNCERTAIN
 
 log = logging.getLogger("aegis")
 
@@ -108,17 +106,12 @@ class LiveServer:
         if path == "/config.json":
             config = page_config(self.analyzer.model, self.analyzer.settings, self.mode, self.camera is not None)
             return _response(HTTPStatus.OK, json.dumps(config).encode(), "application/json")
-        graphs = graph_files(self.analyzer.model.path)
-        if path.startswith("/models/") and path.removeprefix("/models/") in graphs:
-            return _response(HTTPStatus.OK, graphs[path.removeprefix("/models/")].read_bytes(),
-                             "application/octet-stream")
-        if path in {f"/icons/icon-{size}.png" for size in ICON_SIZES}:
-            size = int(path.removeprefix("/icons/icon-").removesuffix(".png"))
-            return _response(HTTPStatus.OK, cv2.imencode(".png", emoji("happiness", size))[1].tobytes(), "image/png")
-        label = path.removeprefix("/emoji/").removesuffix(".png")
-        if path.startswith("/emoji/") and label in (*self.analyzer.model.classes, UNCERTAIN):
-            ok, png = cv2.imencode(".png", emoji(label, 128))
-            return _response(HTTPStatus.OK, png.tobytes(), "image/png")
+        graph = graph_files(self.analyzer.model.path).get(path.removeprefix("/models/"))
+        if path.startswith("/models/") and graph is not None:
+            return _response(HTTPStatus.OK, graph.read_bytes(), "application/octet-stream")
+        image = picture(path.lstrip("/"), self.analyzer.model.classes)
+        if image is not None:
+            return _response(HTTPStatus.OK, cv2.imencode(".png", image)[1].tobytes(), "image/png")
         return _response(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
     async def handler(self, connection: ServerConnection) -> None:

@@ -3,14 +3,11 @@
 "use strict";
 
 const CACHE = "aegis";
-const FILES = ["./", "index.html", "app.js", "app.css", "ondevice.js", "config.json", "manifest.webmanifest",
-  "icons/icon-192.png", "icons/icon-512.png", "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.mjs",
-  "ort/ort-wasm-simd-threaded.wasm", "models/pnet.onnx", "models/rnet.onnx", "models/onet.onnx", "models/model.onnx"];
 
 self.addEventListener("install", (event) => event.waitUntil((async () => {
-  const classes = (await (await fetch("config.json")).json()).classes;
+  const files = (await (await fetch("config.json")).json()).files;  // listed by aegis/app/page.py
   const cache = await caches.open(CACHE);
-  await cache.addAll([...FILES, ...[...classes, "uncertain"].map((c) => `emoji/${c}.png`)]);
+  await cache.addAll(files);
   await self.skipWaiting();
 })()));
 
