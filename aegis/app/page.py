@@ -16,7 +16,8 @@ from aegis.runtime.stream import StreamSettings
 STATIC = Path(__file__).resolve().parent / "static"
 JS = "text/javascript; charset=utf-8"
 ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", JS),
-          "/app.css": ("app.css", "text/css; charset=utf-8"), "/ondevice.js": ("ondevice.js", JS),
+          "/app.css": ("app.css", "text/css; charset=utf-8"), "/image.js": ("image.js", JS),
+          "/mtcnn.js": ("mtcnn.js", JS), "/ondevice.js": ("ondevice.js", JS),
           "/ort/ort.wasm.min.js": ("ort/ort.wasm.min.js", JS),
           "/ort/ort-wasm-simd-threaded.mjs": ("ort/ort-wasm-simd-threaded.mjs", JS),
           "/ort/ort-wasm-simd-threaded.wasm": ("ort/ort-wasm-simd-threaded.wasm", "application/wasm"),
@@ -54,5 +55,6 @@ def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: b
     files = [p.lstrip("/") or "./" for p in ASSETS] + [f"models/{n}" for n in graph_files(model.path)]
     return {"mode": mode, "camera": camera, "classes": list(model.classes), "frames": model.info.frames,
             "input_size": list(model.info.input_size), "crop": model.info.crop, "smoothing": settings.smoothing,
-            "threshold": settings.threshold, "max_frame_bytes": MAX_FRAME_BYTES,
+            "threshold": settings.threshold, "detect_every": settings.detect_every, "coast": settings.coast,
+            "max_frame_bytes": MAX_FRAME_BYTES,
             "files": [*files, "config.json", *picture_names(model.classes)]}

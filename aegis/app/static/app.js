@@ -109,7 +109,8 @@ function showFaces(frame, faces) {
   lastFaces = faces;
   describe(faces);
   window.aegis.last = {
-    frame, faces: faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence })),
+    frame, faces: faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence,
+      coasted: Boolean(f.coasted) })),
   };
 }
 
