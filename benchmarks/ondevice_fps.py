@@ -1,11 +1,13 @@
 """Benchmark: the on-device page in headless Chromium, on a fake camera playing a shared clip at 640x480.
 
-    python benchmarks/ondevice_fps.py [--clip NAME] [--seconds 20] [--throttle 4]
+    python benchmarks/ondevice_fps.py [--clip NAME | --clip three] [--seconds 20] [--throttle 1 4] [--via static live]
 
-Serves `aegis web-export`'s site from a local static server, opens it with `?autostart=1`, and reports the time
-from load to the first face with a label (warm cache: the second load), the frames processed a second over the
-run (`window.aegis.stats`), with and without CPU throttling (Chromium's DevTools rate, a phone-class proxy), and
-the bytes the page downloads.
+Serves `aegis web-export`'s site from a plain static server, or the page from `aegis live` (which sends its files
+gzip-compressed and revalidated by ETag), opens it with `?autostart=1` on a 30 FPS fake camera playing the clip
+back and forth at 640x480 (`three`: benchmarks/pipeline_fps.py's three faces side by side), and reports the time
+from load to the first face with a label (warm cache: the second load) with the page's own marks, the camera
+frames processed a second over the run (`window.aegis.stats`), with and without CPU throttling (Chromium's
+DevTools rate, a phone-class proxy), and the bytes the first load downloads.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,10 +27,16 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-from live_helpers import write_y4m  # noqa: E402
+from live_helpers import (
+    start_server,  # noqa: E402
+    write_y4m,  # noqa: E402
+)
+from pipeline_fps import playback, three_face_frames  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from aegis.analyze.analyzer import Analyzer  # noqa: E402
 from aegis.app.export import export_site  # noqa: E402
+from aegis.app.server import LiveServer  # noqa: E402
 from aegis.io.readers import open_source  # noqa: E402
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
@@ -60,32 +69,47 @@ def run(url: str, camera: Path, seconds: float, throttle: float) -> dict:
         page.wait_for_function("() => window.aegis.last && window.aegis.last.faces.some((f) => f.label)",
                                timeout=120_000)
         first = time.perf_counter() - start
+        marks = page.evaluate("() => Object.fromEntries(performance.getEntriesByType('mark')"
+                              ".filter((m) => m.name.startsWith('aegis:')).map((m) => [m.name, m.startTime / 1000]))")
         before = page.evaluate("() => window.aegis.stats.frames")
         page.wait_for_timeout(seconds * 1000)
         after = page.evaluate("() => window.aegis.stats.frames")
         faces = page.evaluate("() => window.aegis.last.faces.length")
         browser.close()
     return {"throttle": throttle, "first_face_s": round(first, 2), "fps": round((after - before) / seconds, 1),
-            "faces_last_frame": faces, "downloaded_mb": round(downloaded / 1e6, 2)}
+            "faces_last_frame": faces, "downloaded_mb": round(downloaded / 1e6, 2),
+            "warm_load_s": {k.removeprefix("aegis:"): round(v, 2) for k, v in marks.items()}}
+
+
+def serve_site(via: str, folder: Path) -> tuple[str, Callable[[], None]]:
+    """The page's URL from a static server over an exported site, or from `aegis live`; and how to stop it."""
+    if via == "live":
+        port, stop = start_server(LiveServer(Analyzer()))
+        return f"http://127.0.0.1:{port}/", stop
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(export_site(folder))))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server.shutdown
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip", default="head-pose-face-detection-female-and-male.gif")
+    parser.add_argument("--clip", default="three", help="a shared clip's name, or three (three people)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--throttle", type=float, nargs="+", default=[1.0, 4.0])
+    parser.add_argument("--via", nargs="+", choices=("static", "live"), default=["static", "live"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        frames = [cv2.resize(f, (640, 480)) for f in open_source(VIDEOS / args.clip)]
-        camera = write_y4m(frames * 4, Path(tmp) / "camera.y4m")
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(export_site(Path(tmp) / "site"))))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        try:
-            for rate in args.throttle:
-                print(json.dumps({"clip": args.clip, **run(url, camera, args.seconds, rate)}), flush=True)
-        finally:
-            server.shutdown()
+        frames = three_face_frames() if args.clip == "three" else [
+            cv2.resize(f, (640, 480)) for f in open_source(VIDEOS / args.clip)]
+        camera = write_y4m(playback(frames, 8 * len(frames)), Path(tmp) / "camera.y4m", fps=30)
+        for via in args.via:
+            url, stop = serve_site(via, Path(tmp) / "site")
+            try:
+                for rate in args.throttle:
+                    print(json.dumps({"clip": args.clip, "via": via, **run(url, camera, args.seconds, rate)}),
+                          flush=True)
+            finally:
+                stop()
 
 
 if __name__ == "__main__":

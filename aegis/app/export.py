@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
+from functools import partial
 from pathlib import Path
 
 import cv2
 
-from aegis.app.page import ASSETS, STATIC, graph_files, page_config, picture, picture_names
+from aegis.app.page import ASSETS, asset_bytes, graph_files, page_config, picture, picture_names
 from aegis.io.files import atomic_path, write_text
 from aegis.runtime.onnx import OnnxModel
 from aegis.runtime.stream import StreamSettings
@@ -19,12 +19,12 @@ def export_site(out: str | Path, model: str | Path | None = None, settings: Stre
     manifest, the service worker and config.json (mode on-device) into `out`; returns it."""
     out = Path(out)
     frame_model = OnnxModel(model)
-    files = {name: STATIC / name for name, _ in ASSETS.values()}
-    files |= {f"models/{name}": path for name, path in graph_files(frame_model.path).items()}
-    for name, source in files.items():
+    files = {path.lstrip("/") or "index.html": partial(asset_bytes, path) for path in ASSETS}
+    files |= {f"models/{name}": source.read_bytes for name, source in graph_files(frame_model.path).items()}
+    for name, read in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / name) as tmp:
-            shutil.copyfile(source, tmp)
+            tmp.write_bytes(read())
     for name in picture_names(frame_model.classes):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / name) as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js",
           "/mtcnn.js": ("mtcnn.js", JS), "/ondevice.js": ("ondevice.js", JS),
           "/ort/ort.wasm.min.js": ("ort/ort.wasm.min.js", JS),
           "/ort/ort-wasm-simd-threaded.mjs": ("ort/ort-wasm-simd-threaded.mjs", JS),
-          "/ort/ort-wasm-simd-threaded.wasm": ("ort/ort-wasm-simd-threaded.wasm", "application/wasm"),
+          "/ort/ort-wasm-simd-threaded.wasm.gz": ("ort/ort-wasm-simd-threaded.wasm", "application/gzip"),
           "/sw.js": ("sw.js", JS), "/manifest.webmanifest": ("manifest.webmanifest", "application/manifest+json")}
 ICON_SIZES = (192, 512)  # the home-screen icons (the happiness emoji), at /icons/icon-<size>.png
 PUBLIC_PATHS = tuple(p for p in ASSETS if p != "/")  # what the page loads without its token; /emoji/ images too
@@ -28,6 +29,14 @@ MODES = ("on-device", "server")  # where the page runs the pipeline: in the brow
 # the page loads and connects to its own origin only, and compiles WebAssembly only from its own files
 POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:; "
           "connect-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def asset_bytes(path: str) -> bytes:
+    """One of the ASSETS as the page gets it: a `.gz` path of a file that is not compressed comes gzipped (the
+    WebAssembly runtime, which the page unpacks itself, so that any static server sends a quarter of it)."""
+    name, _ = ASSETS[path]
+    body = (STATIC / name).read_bytes()
+    return gzip.compress(body, 6, mtime=0) if path.endswith(".gz") and not name.endswith(".gz") else body
 
 
 def graph_files(model_path: Path) -> dict[str, Path]:

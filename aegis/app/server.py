@@ -21,7 +21,8 @@ from websockets.http11 import Request, Response
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
-from aegis.app.page import ASSETS, MODES, POLICY, PUBLIC_PATHS, STATIC, graph_files, page_config, picture
+from aegis.app.delivery import Delivery
+from aegis.app.page import ASSETS, MODES, POLICY, PUBLIC_PATHS, asset_bytes, graph_files, page_config, picture
 from aegis.app.session import IDLE_TIMEOUT_S, MAX_FRAME_BYTES, MAX_FRAME_SIDE, MAX_SESSIONS, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
@@ -70,6 +71,7 @@ class LiveServer:
             raise AegisError(f"mode {mode!r} is not one of {MODES}")
         self.mode = mode
         self.sessions: set[LiveSession] = set()
+        self.delivery = Delivery()
 
     def refusal(self, connection: ServerConnection, request: Request) -> str | None:
         """Why a request is refused with 403: a foreign Host, a missing token, or a cross-origin /ws handshake."""
@@ -99,8 +101,7 @@ class LiveServer:
         if path == "/ws":
             return None
         if path in ASSETS:
-            name, kind = ASSETS[path]
-            response = _response(HTTPStatus.OK, (STATIC / name).read_bytes(), kind)
+            response = self.delivery.response(request, path, lambda: asset_bytes(path), ASSETS[path][1])
             response.headers["Content-Security-Policy"] = POLICY
             return response
         if path == "/config.json":
@@ -108,10 +109,10 @@ class LiveServer:
             return _response(HTTPStatus.OK, json.dumps(config).encode(), "application/json")
         graph = graph_files(self.analyzer.model.path).get(path.removeprefix("/models/"))
         if path.startswith("/models/") and graph is not None:
-            return _response(HTTPStatus.OK, graph.read_bytes(), "application/octet-stream")
+            return self.delivery.response(request, path, graph.read_bytes, "application/octet-stream")
         image = picture(path.lstrip("/"), self.analyzer.model.classes)
         if image is not None:
-            return _response(HTTPStatus.OK, cv2.imencode(".png", image)[1].tobytes(), "image/png")
+            return self.delivery.response(request, path, lambda: cv2.imencode(".png", image)[1].tobytes(), "image/png")
         return _response(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
     async def handler(self, connection: ServerConnection) -> None:

@@ -38,7 +38,7 @@ def test_web_export_writes_a_site_with_the_models_classes(tmp_path, contempt_mod
     config = json.loads((site / "config.json").read_text())
     assert config["mode"] == "on-device" and config["classes"][-1] == "contempt" and config["frames"] == 1
     expected = ["index.html", "app.js", "image.js", "mtcnn.js", "ondevice.js", "sw.js", "manifest.webmanifest",
-                "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm", "models/pnet.onnx", "models/model.onnx",
+                "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm.gz", "models/pnet.onnx", "models/model.onnx",
                 "emoji/contempt.png", "icons/icon-512.png"]
     assert all((site / name).is_file() for name in expected)
     assert (site / "models" / "model.onnx").read_bytes() == contempt_model.read_bytes()

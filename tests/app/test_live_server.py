@@ -1,5 +1,6 @@
 """The live server's protocol, robustness and privacy, with a Python WebSocket client on loopback."""
 
+import gzip
 import json
 import re
 import threading
@@ -16,6 +17,7 @@ pytest.importorskip("websockets")
 from websockets.sync.client import connect  # noqa: E402
 
 from aegis.analyze.analyzer import Analyzer  # noqa: E402
+from aegis.app.page import STATIC  # noqa: E402
 from aegis.app.server import LiveServer  # noqa: E402
 from aegis.app.session import MAX_FRAME_BYTES  # noqa: E402
 from aegis.io.readers import open_source  # noqa: E402
@@ -46,6 +48,28 @@ def test_page_assets_and_emoji_are_served(synthetic_server):
     assert config["camera"] is False
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/etc/passwd", timeout=5)
+
+
+def test_the_page_files_come_gzipped_where_accepted_and_cost_a_304_when_unchanged(synthetic_server):
+    _, port = synthetic_server
+    url = f"http://127.0.0.1:{port}/ort/ort.wasm.min.js"
+    plain = urllib.request.urlopen(url, timeout=30)
+    script = plain.read()
+    packed = urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"}), timeout=30)
+    assert plain.headers.get("Content-Encoding") is None and script == (STATIC / "ort" / "ort.wasm.min.js").read_bytes()
+    assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.read()) == script
+    assert packed.headers["ETag"] == plain.headers["ETag"] and "no-store" not in packed.headers["Cache-Control"]
+    with pytest.raises(urllib.error.HTTPError) as again:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"If-None-Match": plain.headers["ETag"]}), timeout=5)
+    assert again.value.code == 304
+    png = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/emoji/happiness.png",
+                                                        headers={"Accept-Encoding": "gzip"}), timeout=5)
+    assert png.headers.get("Content-Encoding") is None and png.read()[:4] == b"\x89PNG"
+    runtime = urllib.request.urlopen(f"http://127.0.0.1:{port}/ort/ort-wasm-simd-threaded.wasm.gz", timeout=30)
+    assert gzip.decompress(runtime.read()) == (STATIC / "ort" / "ort-wasm-simd-threaded.wasm").read_bytes()
+    changed = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/app.js",
+                                                            headers={"If-None-Match": '"stale"'}), timeout=5)
+    assert changed.status == 200 and b"getUserMedia" in changed.read()
 
 
 def test_answer_schema_and_stable_tracks(synthetic_server):

@@ -17,7 +17,7 @@ const TOKEN = new URLSearchParams(location.search).get("token");
 const withToken = (path) => (TOKEN ? `${path}?token=${encodeURIComponent(TOKEN)}` : path);
 const withModels = (name) => withToken(`models/${name}`);  // relative: the page also runs from any static server
 const capture = document.createElement("canvas");
-let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [];
+let socket = null, lastFaces = [], frameSize = [1, 1], sentAt = new Map(), answered = [], drawn = null;
 // For tests and embedding (docs/live.md): the mode, the answered frame rate and count, and the last answer.
 window.aegis = { stats: { mode: "server", fps: 0, frames: 0 }, last: null, layoutFace };
 let mode = "server";
@@ -66,9 +66,17 @@ function labelText(face) {
   return face.label === "uncertain" ? "uncertain" : `${face.label} ${Math.round(face.confidence * 100)}%`;
 }
 
+// The overlay, redrawn only when the faces, its size or a setting changed since it was last drawn.
 function draw() {
   const source = remote.hidden ? video : remote;
   const w = source.clientWidth, h = source.clientHeight;
+  const state = [w, h, lastFaces, frameSize, $("mode").value, $("size").value, $("boxes").checked,
+    document.body.classList.contains("contrast")];
+  if (drawn && state.every((v, i) => v === drawn[i])) {
+    requestAnimationFrame(draw);
+    return;
+  }
+  drawn = state;
   if (overlay.width !== w || overlay.height !== h) { overlay.width = w; overlay.height = h; }
   ctx.clearRect(0, 0, w, h);
   const sx = w / frameSize[0], sy = h / frameSize[1];
@@ -107,6 +115,7 @@ function updateStats(latency) {
 
 function showFaces(frame, faces) {
   lastFaces = faces;
+  if (faces.length && !performance.getEntriesByName("aegis:first-label").length) performance.mark("aegis:first-label");
   describe(faces);
   window.aegis.last = {
     frame, faces: faces.map((f) => ({ track_id: f.track_id, box: f.box, label: f.label, confidence: f.confidence,
@@ -114,7 +123,8 @@ function showFaces(frame, faces) {
   };
 }
 
-// On the device: each frame through the pipeline here, the next one as soon as this one is done.
+// On the device: each new camera frame through the pipeline here, once (the next one as soon as this one is done;
+// frames that arrive meanwhile are skipped, so the labels never lag behind the picture).
 async function runOnDevice(pipeline) {
   const grab = capture.getContext("2d", { willReadFrequently: true });
   let index = 0;
@@ -131,7 +141,8 @@ async function runOnDevice(pipeline) {
       showFaces(index++, faces);
       updateStats(performance.now() - started);
     }
-    setTimeout(step, 0);
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(step);
+    else setTimeout(step, 1000 / 30);
   };
   step();
 }
@@ -256,6 +267,7 @@ async function start() {
   $("welcome").hidden = true;
   try {
     video.srcObject = await openSource(source);
+    performance.mark("aegis:camera");
   } catch (err) {
     showMessage(err.message);
     return;
@@ -264,6 +276,7 @@ async function start() {
   if (loading) {
     try {
       window.aegis.pipeline = await loading;  // also for tests, which feed it frames of their own
+      performance.mark("aegis:models");
       runOnDevice(window.aegis.pipeline);
     } catch (err) {
       showMessage(`The on-device models could not be loaded: ${err.message}`);

@@ -6,6 +6,7 @@
 "use strict";
 
 const NEAR_SEARCH_MAX_MISSED = 3, REFIND_DISTANCE = 0.5, REGROW = 0.25;  // runtime/stream.py
+const RUNTIME = "ort/ort-wasm-simd-threaded.wasm.gz";  // ONNX Runtime's WebAssembly, gzipped (page.asset_bytes)
 const BLOCK = 16, CHANGE_LEVEL = 4, REFRESH_EVERY = 10, MOST_OF_THE_FRAME = 0.5;  // runtime/change.py
 
 // Per kind of scan (a size band, or every size), the frame's 16x16 block means at its last scan: the regions
@@ -160,6 +161,7 @@ function grown([x, y, w, h]) {
 // The whole pipeline, one frame at a time: detect, track, crop, window, score, smooth, label (FacePipeline).
 class OnDevicePipeline {
   static async load(url, config) {
+    if (!ort.env.wasm.wasmBinary) ort.env.wasm.wasmBinary = await unpacked(RUNTIME);
     const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
     const open = (name) => ort.InferenceSession.create(url(`${name}.onnx`), options);
     const [pnet, rnet, onet, model] = await Promise.all(["pnet", "rnet", "onet", "model"].map(open));
@@ -261,6 +263,13 @@ class OnDevicePipeline {
     const label = confidence < this.threshold ? "uncertain" : this.classes[top];
     return { track_id: t.id, box: t.box.map(roundHalfEven), label, confidence, coasted };
   }
+}
+
+// A gzipped file fetched and unpacked here, so that any static server sends it compressed.
+async function unpacked(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} could not be loaded (${response.status})`);
+  return new Uint8Array(await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
 }
 
 window.OnDevicePipeline = OnDevicePipeline;
