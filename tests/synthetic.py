@@ -57,8 +57,8 @@ class SquareDetector:
     def smallest_face(self, shape: tuple[int, ...]) -> float:
         return float(np.sqrt(self.min_area))
 
-    def around(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
-        return detect_in_region(self, grey, box)
+    def around(self, grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[list[Detection]]:
+        return [detect_in_region(self, grey, box) for box in boxes]
 
     def near(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
         return []

@@ -27,7 +27,8 @@ class Detection:
 
 class Detector(Protocol):
     """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given; those
-    that overlap `region`, where given), re-finds a tracked face cheaply `around` its predicted box, and looks
+    that overlap `region`, where given), re-finds tracked faces cheaply `around` their predicted boxes (one list
+    of detections per box, all boxes in one go), and looks
     again, more thoroughly, `near` a box where that failed (tilted heads). Every call takes the frame as the
     detector's `prepare` made it, once per frame; `known` are faces already found in it, which a detector may
     leave out early (MTCNN drops their candidates before R-Net)."""
@@ -37,7 +38,7 @@ class Detector(Protocol):
     def __call__(self, grey: np.ndarray, min_face: float | None = None, max_face: float | None = None,
                  regions: list[Region] | None = None, known: list[Box] = ()) -> list[Detection]: ...
 
-    def around(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
+    def around(self, grey: np.ndarray, boxes: list[Box]) -> list[list[Detection]]: ...
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]: ...
 

@@ -85,9 +85,9 @@ class HaarDetector:
             return float(self.settings.face_px)
         return max(self.settings.min_face, CASCADE_WINDOW) / min(1.0, self.settings.max_side / max(shape[:2]))
 
-    def around(self, grey: np.ndarray, box: Box) -> list[Detection]:
-        """An upright search of the region around a tracked box (`detect_in_region`)."""
-        return detect_in_region(self, grey, box)
+    def around(self, grey: np.ndarray, boxes: list[Box]) -> list[list[Detection]]:
+        """An upright search of the region around each tracked box (`detect_in_region`)."""
+        return [detect_in_region(self, grey, box) for box in boxes]
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Search the region around a box (`region_image`, the face TILTED_FACE_SIDE wide) tilted by each roll

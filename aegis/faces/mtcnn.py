@@ -74,18 +74,28 @@ class MtcnnDetector:
         """The smallest face, in frame pixels, that a whole scan of a frame of `shape` finds."""
         return float(self.settings.min_face)
 
-    def around(self, grey: np.ndarray, box: Box) -> list[Detection]:
-        """O-Net alone on a tracked box, framed as O-Net frames a face: the face there, moved and resized by
-        O-Net's regression, with its landmarks, or nothing if O-Net no longer sees a face (about 0.7 ms)."""
-        x0, y0, x1, y1 = region_around(box, grey.shape)
-        if x1 - x0 < CELL or y1 - y0 < CELL:
-            return []
+    def around(self, grey: np.ndarray, boxes: list[Box]) -> list[list[Detection]]:
+        """O-Net alone on each tracked box, framed as O-Net frames a face, all in one batch: for each box, the
+        face there, moved and resized by O-Net's regression, with its landmarks, or nothing if O-Net no longer
+        sees a face (the lower `refind_threshold` cut). A box whose region in the frame (`region_around`) is
+        under a P-Net cell is not looked at. The candidate lies inside that region, so it is cut from the frame."""
+        inside = [i for i, box in enumerate(boxes) if _region_fits(box, grey.shape)]
+        candidates = np.array([self._candidate(boxes[i]) for i in inside]).reshape(-1, 5)
+        found: list[list[Detection]] = [[] for _ in boxes]
+        if not len(candidates):
+            return found
+        regressed, points, scores = self._onet(grey, candidates)
+        for i, row, marks, score in zip(inside, regressed, points, scores, strict=True):
+            if score > self.settings.refind_threshold:
+                found[i] = self._detections(row[None], marks[None])
+        return found
+
+    def _candidate(self, box: Box) -> tuple[float, ...]:
+        """The O-Net box (x1, y1, x2, y2, 1) a tracked face's box frames (`box_in_crop`), corners truncated."""
         bw, bh, cx, cy = self.settings.box_in_crop
-        half = max(bw * box[2], bh * box[3]) / 2
-        centre_x, centre_y = box[0] + cx * box[2] - x0, box[1] + cy * box[3] - y0
-        candidate = np.array([[centre_x - half, centre_y - half, centre_x + half, centre_y + half, 1.0]])
-        boxes, points = self._output(grey[y0:y1, x0:x1], np.fix(candidate), self.settings.refind_threshold)
-        return [rescaled(d, 1.0, x0, y0) for d in self._detections(boxes, points)]
+        x, y, w, h = box
+        half = max(bw * w, bh * h) / 2
+        return (*np.fix([x + cx * w - half, y + cy * h - half, x + cx * w + half, y + cy * h + half]), 1.0)
 
     def near(self, grey: np.ndarray, box: Box) -> list[Detection]:
         """Look for the lost face in the region around its box (`region_image`), at about its size."""
@@ -177,18 +187,22 @@ class MtcnnDetector:
         pick = nms(boxes, 0.7)
         return _square(_regress(boxes[pick], reg[keep][pick]))
 
-    def _output(self, grey: np.ndarray, boxes: np.ndarray, threshold: float | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks, those scoring over
-        `threshold` (None: the settings' O-Net cut)."""
+    def _output(self, grey: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """O-Net on 48x48 crops: final boxes and their (x1..x5, y1..y5) landmarks, those scoring over the
+        settings' O-Net cut."""
+        boxes, points, scores = self._onet(grey, boxes)
+        keep = scores > self.settings.thresholds[2]
+        pick = nms(boxes[keep], 0.7, by_min=True)
+        return boxes[keep][pick], points[keep][pick]
+
+    def _onet(self, grey: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """O-Net on 48x48 crops of every box: each regressed with its score (x1, y1, x2, y2, score), its
+        (x1..x5, y1..y5) landmarks, and its score."""
         reg, marks, prob = self._run(2, _crops(grey, boxes, 48))
-        keep = prob[:, 1] > (self.settings.thresholds[2] if threshold is None else threshold)
-        boxes, reg, marks = np.column_stack([boxes[keep, :4], prob[keep, 1]]), reg[keep], marks[keep]
+        boxes = np.column_stack([boxes[:, :4], prob[:, 1]])
         w, h = boxes[:, 2:3] - boxes[:, 0:1] + 1, boxes[:, 3:4] - boxes[:, 1:2] + 1
         points = np.hstack([boxes[:, 0:1] + w * marks[:, :5] - 1, boxes[:, 1:2] + h * marks[:, 5:] - 1])
-        boxes = _regress(boxes, reg)
-        pick = nms(boxes, 0.7, by_min=True)
-        return boxes[pick], points[pick]
+        return _regress(boxes, reg), points, prob[:, 1]
 
 
 @register_detector("mtcnn")
@@ -249,6 +263,12 @@ def _merged(regions: list[Region], scale: float) -> list[Region]:
             if joined:
                 break
     return merged
+
+
+def _region_fits(box: Box, shape: tuple[int, ...]) -> bool:
+    """Whether the region around a box (`region_around`) holds at least a P-Net cell of the frame."""
+    x0, y0, x1, y1 = region_around(box, shape)
+    return x1 - x0 >= CELL and y1 - y0 >= CELL
 
 
 def _centred_in(boxes: np.ndarray, faces: list[Box]) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 
@@ -24,10 +26,14 @@ class ChangeRegions:
         self._seen: dict[int, np.ndarray] = {}
         self._scans: dict[int, int] = {}
 
-    def regions(self, grey: np.ndarray, band: int, exclude: list[Region] = ()) -> list[Region] | None:
+    def regions(self, grey: np.ndarray, band: int, exclude: list[Region] = (), covers: Iterable[int] = ()
+                ) -> list[Region] | None:
         """(x0, y0, x1, y1) around each group of blocks of `grey` changed since the last scan of kind `band`
         (blocks a block apart are one group), or None for the whole frame; blocks inside an `exclude` region
-        (faces found otherwise) do not count. Records the scan: each group's blocks count as seen now."""
+        (faces found otherwise) do not count. Records the scan: each group's blocks count as seen now. A whole
+        scan of this kind also looks for the sizes of the kinds it `covers` (a scan of every size covers each
+        band): they count the whole frame as seen now, as if each had scanned it, its refresh counted from
+        here."""
         rows, cols = max(grey.shape[0] // BLOCK, 1), max(grey.shape[1] // BLOCK, 1)
         whole_blocks = grey[:rows * BLOCK, :cols * BLOCK]  # a whole number of blocks: OpenCV's fast path
         means = cv2.resize(whole_blocks, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)
@@ -35,19 +41,27 @@ class ChangeRegions:
         count = self._scans.get(band, 0)
         self._scans[band] = count + 1
         if seen is None or seen.shape != means.shape or count % REFRESH_EVERY == 0:
-            self._seen[band] = means
+            self._seen_whole(means, [band, *covers])
             return None
         moved = np.abs(means - seen) > CHANGE_LEVEL
         for x0, y0, x1, y1 in exclude:  # blocks wholly inside the region
             moved[max(-(-y0 // BLOCK), 0):max(y1 // BLOCK, 0), max(-(-x0 // BLOCK), 0):max(x1 // BLOCK, 0)] = False
         groups = _groups(moved)
         if sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in groups) > MOST_OF_THE_FRAME * means.size:
-            self._seen[band] = means
+            self._seen_whole(means, [band, *covers])
             return None
         sy, sx = whole_blocks.shape[0] / rows, whole_blocks.shape[1] / cols
         for r0, r1, c0, c1 in groups:
             seen[r0:r1, c0:c1] = means[r0:r1, c0:c1]
         return [(int(c0 * sx), int(r0 * sy), int(np.ceil(c1 * sx)), int(np.ceil(r1 * sy))) for r0, r1, c0, c1 in groups]
+
+    def _seen_whole(self, means: np.ndarray, kinds: list[int]) -> None:
+        """The whole frame scanned for `kinds`: the first kind's scan is counted already; the others start
+        their count here."""
+        for kind in kinds:
+            self._seen[kind] = means.copy()
+        for kind in kinds[1:]:
+            self._scans[kind] = 1
 
 
 def _groups(moved: np.ndarray) -> list[tuple[int, int, int, int]]:

@@ -118,20 +118,25 @@ class FacePipeline:
         frame is scanned whole first, as the offline builders do."""
         predicted = self.tracker.predicted_boxes(max_missed=NEAR_SEARCH_MAX_MISSED)
         early = self.settings.detect_every > 1
+        around = self.detector.around(grey, [_whole(box) for box in predicted]) if early else [[]] * len(predicted)
         refound, missing = [], []
-        for box in predicted:
-            found = _closest(self.detector.around(grey, _whole(box)), box) if early else []
+        for box, there in zip(predicted, around, strict=True):
+            found = _closest(there, box)
             refound += found
             if not found:
                 missing.append(box)
         detections = self._scan(grey, band, missing, [d.box for d in refound])
-        searches = (self.detector.near,) if early else (self.detector.around, self.detector.near)
+        searches = (self.detector.near,) if early else (self._around, self.detector.near)
         for box in missing:
             for search in searches:
                 if any(centre_distance(box, np.array(d.box, float)) <= REFIND_DISTANCE for d in detections):
                     break
                 detections += _closest(search(grey, _whole(box)), box)
         return suppress_overlaps(refound + detections)
+
+    def _around(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[Detection]:
+        """The detector's cheap re-find around one box."""
+        return self.detector.around(grey, [box])[0]
 
     def _scan(self, grey: np.ndarray, band: int | None, missing: list[np.ndarray], refound: list[tuple]
               ) -> list[Detection]:
@@ -144,7 +149,8 @@ class FacePipeline:
             self.detector.smallest_face(grey.shape), band, bands)
         if not self.settings.skip_still:
             return self.detector(grey, min_face=low, max_face=high, known=refound)
-        regions = self.changes.regions(grey, bands if band is None else band, [_grown(b) for b in refound])
+        regions = self.changes.regions(grey, bands if band is None else band, [_grown(b) for b in refound],
+                                       covers=range(bands) if band is None else ())
         if regions is None:
             return self.detector(grey, min_face=low, max_face=high, known=refound)
         regions += [(int(x), int(y), int(x + w) + 1, int(y + h) + 1) for x, y, w, h in missing

@@ -95,7 +95,8 @@ def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_ori
 
 @pytest.mark.slow
 @pytest.mark.real_data
-@pytest.mark.parametrize("name", ["head-pose-face-detection-female-and-male.gif", "head-pose-face-detection-male.gif"])
+@pytest.mark.parametrize("name", ["head-pose-face-detection-female-and-male.gif", "head-pose-face-detection-male.gif",
+                                  "face-demographics-walking.gif"])
 def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_frames(tmp_path, name):
     sync_api = _browser_or_skip()
     clip = shared_data("videos") / name

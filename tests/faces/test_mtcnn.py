@@ -23,7 +23,8 @@ def test_blank_and_tiny_frames_have_no_faces():
     assert detector(np.full((240, 320), 128, np.uint8)) == []
     assert detector(np.zeros((8, 8), np.uint8)) == []
     assert detector.near(np.zeros((100, 100), np.uint8), (90, 90, 4, 4)) == []
-    assert detector.around(np.full((240, 320), 128, np.uint8), (100, 80, 60, 60)) == []  # O-Net sees no face
+    assert detector.around(np.full((240, 320), 128, np.uint8), [(100, 80, 60, 60)]) == [[]]  # O-Net sees no face
+    assert detector.around(np.zeros((8, 8), np.uint8), []) == []
 
 
 def test_unknown_detector_names_are_refused():
@@ -62,7 +63,7 @@ def test_ckplus_faces_are_found_framed_like_the_training_crop_with_landmarks():
         near = detector.near(frame, (x + 10, y - 10, w, h))
         assert len(near) == 1 and abs(near[0].box[0] - x) < 0.1 * w
         start = (x + 15, y - 10, int(w * 1.15), int(h * 1.15))  # a tracked box that is off and too large
-        around = detector.around(frame, start)
+        around, = detector.around(frame, [start])
         assert len(around) == 1 and around[0].landmarks is not None, path
         face = np.array(faces[0].box, float)
         assert iou(np.array(around[0].box, float), face) > max(0.8, iou(np.array(start, float), face)), path

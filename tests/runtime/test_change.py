@@ -57,3 +57,13 @@ def test_changes_far_apart_are_separate_regions_and_a_found_face_is_left_out():
     frame[16:48, 16:48] = 50
     frame[176:208, 256:288] = 50
     assert changes.regions(frame, 0, exclude=[(0, 0, 64, 64)]) == [(256, 176, 288, 208)]  # a face found there
+
+
+def test_a_whole_scan_of_every_size_counts_for_the_bands_it_covers_and_their_refresh_counts_from_it():
+    changes = ChangeRegions()
+    frame = np.full((240, 320), 100, np.uint8)
+    assert changes.regions(frame, 3, covers=range(3)) is None  # no band has scanned yet: the whole frame
+    assert [changes.regions(frame, band) for band in range(3)] == [[], [], []]  # seen by that scan already
+    assert changes.regions(frame, 4) is None  # a kind it does not cover keeps its own first whole scan
+    assert [changes.regions(frame, 0) for _ in range(8)] == [[]] * 8
+    assert changes.regions(frame, 0) is None  # band 0's 10th scan after the one that covered it

@@ -38,10 +38,11 @@ function stretchContrast(grey, w, h) {
   return grey.map((v) => lut[v]);
 }
 
-// Area-averaging resize when shrinking (cv2.INTER_AREA), bilinear when growing (cv2.INTER_LINEAR): one pass along
-// the rows, one down the columns, each through a table of the source pixels (and their shares) behind each output one.
-function resize(src, sw, sh, dw, dh) {
-  if (dw >= sw && dh >= sh) return bilinear(src, sw, sh, dw, dh);
+// Area-averaging resize when shrinking (cv2.INTER_AREA), bilinear when growing (INTER_LINEAR, or INTER_AREA's with
+// `growArea`): one pass along the rows, one down the columns, each through a table of the source pixels (and
+// their shares) behind each output one.
+function resize(src, sw, sh, dw, dh, growArea = false) {
+  if (dw >= sw && dh >= sh) return bilinear(src, sw, sh, dw, dh, growArea);
   const across = areaTaps(sw, dw), down = areaTaps(sh, dh);
   const rows = new Float32Array(sh * dw), out = new Uint8Array(dw * dh), acc = new Float64Array(dw);
   for (let y = 0; y < sh; y++) {
@@ -78,20 +79,55 @@ function areaTaps(sn, dn) {
   return { step, start, index: Int32Array.from(index), share: Float64Array.from(share) };
 }
 
-function bilinear(src, sw, sh, dw, dh) {
-  const out = new Uint8Array(dw * dh);
-  for (let y = 0; y < dh; y++) {
-    const fy = Math.min(Math.max(((y + 0.5) * sh) / dh - 0.5, 0), sh - 1);
-    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = fy - y0;
+// cv2.resize's bilinear on uint8 (INTER_LINEAR; with `area`, INTER_AREA growing, which places the samples by
+// overlap): its 11-bit fixed-point weights and its rounding, so the page's crops equal the Python ones.
+function bilinear(src, sw, sh, dw, dh, area = false) {
+  const across = linearTaps(sw, dw, area), down = linearTaps(sh, dh, area);
+  const rows = new Int32Array(sh * dw), out = new Uint8Array(dw * dh);
+  for (let y = 0; y < sh; y++) {
     for (let x = 0; x < dw; x++) {
-      const fx = Math.min(Math.max(((x + 0.5) * sw) / dw - 0.5, 0), sw - 1);
-      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = fx - x0;
-      const top = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx;
-      const bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
-      out[y * dw + x] = Math.round(top * (1 - wy) + bottom * wy);
+      const i = y * sw + across.offset[x];
+      rows[y * dw + x] = x < across.last ? src[i] * across.weight[2 * x] + src[i + 1] * across.weight[2 * x + 1]
+        : src[i] * 2048;
+    }
+  }
+  for (let y = 0; y < dh; y++) {
+    const r0 = down.offset[y] * dw, r1 = Math.min(down.offset[y] + 1, sh - 1) * dw;
+    const b0 = down.weight[2 * y], b1 = down.weight[2 * y + 1];
+    for (let x = 0; x < dw; x++) {  // OpenCV's vector path: 16-bit products, rounded in two steps
+      const v = ((((rows[r0 + x] >> 4) * b0) >> 16) + (((rows[r1 + x] >> 4) * b1) >> 16) + 2) >> 2;
+      out[y * dw + x] = Math.min(Math.max(v, 0), 255);
     }
   }
   return out;
+}
+
+// For each of `dn` output pixels over `sn` source ones: the first source pixel and the two weights (of 2048),
+// computed in single precision as OpenCV does; `last`: the first output pixel with no second source pixel.
+function linearTaps(sn, dn, area) {
+  const inv = dn / sn, scale = 1 / inv, offset = new Int32Array(dn), weight = new Int32Array(2 * dn);
+  let last = dn;
+  for (let d = 0; d < dn; d++) {
+    let sx, fx;
+    if (area) {
+      sx = Math.floor(d * scale);
+      fx = Math.fround(d + 1 - (sx + 1) * inv);
+      fx = fx <= 0 ? 0 : Math.fround(fx - Math.floor(fx));
+    } else {
+      fx = Math.fround((d + 0.5) * scale - 0.5);
+      sx = Math.floor(fx);
+      fx = Math.fround(fx - sx);
+    }
+    if (sx < 0) [fx, sx] = [0, 0];
+    if (sx + 1 >= sn) {
+      last = Math.min(last, d);
+      if (sx >= sn - 1) [fx, sx] = [0, sn - 1];
+    }
+    offset[d] = sx;
+    weight[2 * d] = roundHalfEven(Math.fround(Math.fround(1 - fx) * 2048));
+    weight[2 * d + 1] = roundHalfEven(Math.fround(fx * 2048));
+  }
+  return { offset, weight, last };
 }
 
 function suppressOverlaps(dets, overlap = 0.5) {

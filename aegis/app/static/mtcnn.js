@@ -46,7 +46,7 @@ function crops(grey, w, h, boxes, size) {
     for (let y = Math.max(y1, 0); y < Math.min(y2 + 1, h); y++) {
       for (let x = Math.max(x1, 0); x < Math.min(x2 + 1, w); x++) patch[(y - y1) * pw + (x - x1)] = grey[y * w + x];
     }
-    const small = resize(patch, pw, ph, size, size);
+    const small = resize(patch, pw, ph, size, size, true);  // cv2.INTER_AREA, growing or shrinking
     for (let x = 0; x < size; x++) {
       for (let y = 0; y < size; y++) out[k * size * size + x * size + y] = small[y * size + x];
     }

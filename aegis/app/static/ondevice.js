@@ -10,20 +10,19 @@ const RUNTIME = "ort/ort-wasm-simd-threaded.wasm.gz";  // ONNX Runtime's WebAsse
 const BLOCK = 16, CHANGE_LEVEL = 4, REFRESH_EVERY = 10, MOST_OF_THE_FRAME = 0.5;  // runtime/change.py
 
 // Per kind of scan (a size band, or every size), the frame's 16x16 block means at its last scan: the regions
-// changed since, or null for the whole frame (ChangeRegions).
+// changed since, or null for the whole frame; a whole scan of every size counts for each band too (ChangeRegions).
 class ChangeRegions {
   constructor() {
     this.seen = new Map();
     this.scans = new Map();
   }
 
-  regions(grey, w, h, band, exclude) {
+  regions(grey, w, h, band, exclude, covers = []) {
     const rows = Math.max(Math.floor(h / BLOCK), 1), cols = Math.max(Math.floor(w / BLOCK), 1);
     const means = blockMeans(grey, w, h, rows, cols), seen = this.seen.get(band), count = this.scans.get(band) || 0;
     this.scans.set(band, count + 1);
     if (!seen || seen.length !== means.length || count % REFRESH_EVERY === 0) {
-      this.seen.set(band, means);
-      return null;
+      return this.seenWhole(means, band, covers);
     }
     const moved = means.map((m, i) => (Math.abs(m - seen[i]) > CHANGE_LEVEL ? 1 : 0));
     for (const [x0, y0, x1, y1] of exclude) {  // blocks wholly inside the region
@@ -34,14 +33,23 @@ class ChangeRegions {
     }
     const groups = blockGroups(moved, rows, cols);
     if (groups.reduce((a, [r0, r1, c0, c1]) => a + (r1 - r0) * (c1 - c0), 0) > MOST_OF_THE_FRAME * means.length) {
-      this.seen.set(band, means);
-      return null;
+      return this.seenWhole(means, band, covers);
     }
     const sy = Math.min(BLOCK, h), sx = Math.min(BLOCK, w);
     for (const [r0, r1, c0, c1] of groups) {
       for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) seen[r * cols + c] = means[r * cols + c];
     }
     return groups.map(([r0, r1, c0, c1]) => [c0 * sx, r0 * sy, Math.ceil(c1 * sx), Math.ceil(r1 * sy)]);
+  }
+
+  // The whole frame scanned: seen now by this kind and the kinds it covers, whose refresh counts from here.
+  seenWhole(means, band, covers) {
+    this.seen.set(band, means);
+    for (const kind of covers) {
+      this.seen.set(kind, Float32Array.from(means));
+      this.scans.set(kind, 1);
+    }
+    return null;
   }
 }
 
@@ -225,7 +233,8 @@ class OnDevicePipeline {
   async scan(grey, w, h, band, missing, known) {
     const min = this.detector.minFace, low = band === null ? null : min * Math.SQRT2 ** band;
     const high = band === null || band + 1 >= this.bands ? null : low * Math.SQRT2;
-    const regions = this.changes.regions(grey, w, h, band === null ? this.bands : band, known.map(grown));
+    const covers = band === null ? [...Array(this.bands).keys()] : [];
+    const regions = this.changes.regions(grey, w, h, band === null ? this.bands : band, known.map(grown), covers);
     if (regions) {
       for (const [x, y, bw, bh] of missing) {
         const side = Math.max(bw, bh);
