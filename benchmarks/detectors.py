@@ -8,7 +8,7 @@ many faces are tracked as people are in the clip, and track IDs count distinct t
 people: false or broken tracks). A crowd clip: 48 1920x1080 frames of a 10-face scene whose faces drift 1-2
 px a frame, through the whole pipeline (the peer: its `detect_emotions`), scored as the scenes.
 
-    python benchmarks/detectors.py --json work/detectors.json [--min-face PX] [--clips-only]
+    python benchmarks/detectors.py --json work/detectors.json [--min-face PX] [--clips-only | --crowd-only]
     /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
 """
 
@@ -150,9 +150,9 @@ def ours(detector_name: str, scenes: dict[str, list], crowd: list, face_px: int 
     return result
 
 
-def peer(scenes: dict[str, list], crowd: list) -> dict:
+def peer(scenes: dict[str, list], crowd: list, clips: bool = True) -> dict:
     """The peer `fer` 25.10.3's own face detection (OpenCV Haar, its settings) on the scenes, and its
-    `detect_emotions` (detection and classification) on the crowd clip and the shared clips."""
+    `detect_emotions` (detection and classification) on the crowd clip and (with `clips`) the shared clips."""
     from fer.fer import FER
 
     fer = FER()
@@ -161,7 +161,7 @@ def peer(scenes: dict[str, list], crowd: list) -> dict:
               "crowd": {"K1": score_scenes(lambda f: [tuple(int(v) for v in face["box"])
                                                       for face in fer.detect_emotions(f)], crowd)} if crowd else {},
               "clips": {}}
-    for name, people in PEOPLE.items():
+    for name, people in PEOPLE.items() if clips else ():
         capture = cv2.VideoCapture(str(DATA / "videos" / name))
         counts, start, n = [], time.perf_counter(), 0
         while True:
@@ -183,12 +183,15 @@ def main() -> None:
     parser.add_argument("--every", type=int, nargs="+", default=[1, 3], metavar="K",
                         help="--detect-every values for the shared clips (default: 1 3)")
     parser.add_argument("--clips-only", action="store_true", help="only the shared clips (no scenes, no crowd)")
+    parser.add_argument("--crowd-only", action="store_true", help="only the crowd clip (no scenes, no shared clips)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    scenes, crowd = ({}, []) if args.clips_only else (make_scenes(), crowd_clip(ckplus_crops(np.random.default_rng(1))))
-    results = ({"peer-fer": peer(scenes, crowd)} if args.peer
-               else {name: ours(name, scenes, crowd, args.min_face, tuple(args.every)) for name in args.detectors})
+    crowd = [] if args.clips_only else crowd_clip(ckplus_crops(np.random.default_rng(1)))
+    scenes = {} if args.clips_only or args.crowd_only else make_scenes()
+    every = () if args.crowd_only else tuple(args.every)
+    results = ({"peer-fer": peer(scenes, crowd, clips=not args.crowd_only)} if args.peer
+               else {name: ours(name, scenes, crowd, args.min_face, every) for name in args.detectors})
     for name, result in results.items():
         for part in ("scenes", "crowd", "clips"):
             for key, row in result[part].items():
