@@ -1,6 +1,7 @@
 """Benchmark: the on-device page in headless Chromium, on a fake camera playing a shared clip at 640x480.
 
-    python benchmarks/ondevice_fps.py [--clip NAME | --clip three] [--seconds 20] [--throttle 1 4] [--via static live]
+    python benchmarks/ondevice_fps.py [--clip NAME | three] [--seconds 20] [--throttle 1 4] [--via static live]
+        [--model ONNX]
 
 Serves `aegis web-export`'s site from a plain static server, or the page from `aegis live` (which sends its files
 gzip-compressed and revalidated by ETag), opens it with `?autostart=1` on a 30 FPS fake camera playing the clip
@@ -81,12 +82,12 @@ def run(url: str, camera: Path, seconds: float, throttle: float) -> dict:
             "warm_load_s": {k.removeprefix("aegis:"): round(v, 2) for k, v in marks.items()}}
 
 
-def serve_site(via: str, folder: Path) -> tuple[str, Callable[[], None]]:
+def serve_site(via: str, folder: Path, model: str | None) -> tuple[str, Callable[[], None]]:
     """The page's URL from a static server over an exported site, or from `aegis live`; and how to stop it."""
     if via == "live":
-        port, stop = start_server(LiveServer(Analyzer()))
+        port, stop = start_server(LiveServer(Analyzer(model=model)))
         return f"http://127.0.0.1:{port}/", stop
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(export_site(folder))))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(export_site(folder, model))))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server.shutdown
 
@@ -97,16 +98,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--throttle", type=float, nargs="+", default=[1.0, 4.0])
     parser.add_argument("--via", nargs="+", choices=("static", "live"), default=["static", "live"])
+    parser.add_argument("--model", help="the frame or window model the page runs (default: the shipped default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         frames = three_face_frames() if args.clip == "three" else [
             cv2.resize(f, (640, 480)) for f in open_source(VIDEOS / args.clip)]
         camera = write_y4m(playback(frames, 8 * len(frames)), Path(tmp) / "camera.y4m", fps=30)
         for via in args.via:
-            url, stop = serve_site(via, Path(tmp) / "site")
+            url, stop = serve_site(via, Path(tmp) / "site", args.model)
             try:
                 for rate in args.throttle:
-                    print(json.dumps({"clip": args.clip, "via": via, **run(url, camera, args.seconds, rate)}),
+                    print(json.dumps({"clip": args.clip, "via": via, "model": args.model or "default",
+                                      **run(url, camera, args.seconds, rate)}),
                           flush=True)
             finally:
                 stop()

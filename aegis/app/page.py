@@ -58,12 +58,15 @@ def picture(name: str, classes: tuple[str, ...]) -> np.ndarray | None:
     return emoji(name.removeprefix("emoji/").removesuffix(".png"), 128)
 
 
-def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: bool = False) -> dict:
-    """What the page needs: where it runs, the model's classes, window and crop size, the stream settings, and
-    every file the service worker keeps for offline use."""
+def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: bool = False,
+                server: bool = False) -> dict:
+    """What the page needs: where it runs, whether a server can run the pipeline for it (`aegis live`: the
+    page falls back to server mode where it cannot run the models), the model's classes, window and crop size,
+    the stream settings, and every file the service worker keeps for offline use."""
     files = [p.lstrip("/") or "./" for p in ASSETS] + [f"models/{n}" for n in graph_files(model.path)]
-    return {"mode": mode, "camera": camera, "classes": list(model.classes), "frames": model.info.frames,
-            "input_size": list(model.info.input_size), "crop": model.info.crop, "smoothing": settings.smoothing,
+    return {"mode": mode, "camera": camera, "server": server, "classes": list(model.classes),
+            "frames": model.info.frames, "input_size": list(model.info.input_size), "crop": model.info.crop,
+            "smoothing": settings.smoothing,
             "threshold": settings.threshold, "detect_every": settings.detect_every, "coast": settings.coast,
             "max_frame_bytes": MAX_FRAME_BYTES,
             "files": [*files, "config.json", *picture_names(model.classes)]}

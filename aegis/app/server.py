@@ -105,7 +105,8 @@ class LiveServer:
             response.headers["Content-Security-Policy"] = POLICY
             return response
         if path == "/config.json":
-            config = page_config(self.analyzer.model, self.analyzer.settings, self.mode, self.camera is not None)
+            config = page_config(self.analyzer.model, self.analyzer.settings, self.mode, self.camera is not None,
+                                 server=True)
             return _response(HTTPStatus.OK, json.dumps(config).encode(), "application/json")
         graph = graph_files(self.analyzer.model.path).get(path.removeprefix("/models/"))
         if path.startswith("/models/") and graph is not None:

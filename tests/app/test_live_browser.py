@@ -93,6 +93,26 @@ def test_a_page_of_another_origin_cannot_open_the_socket_in_chromium(tiny_model,
     assert (foreign, own) == ("refused", "open")
 
 
+
+def test_a_browser_that_cannot_run_the_models_falls_back_to_the_server_that_sent_the_page(tiny_model):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector))
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", *CHROMIUM_ARGS]
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            page = browser.new_page()
+            page.route("**/*.wasm.gz", lambda route: route.abort())  # as if WebAssembly could not load
+            page.goto(f"http://127.0.0.1:{port}/?autostart=1")
+            page.wait_for_function("() => window.aegis.stats.frames > 2", timeout=30_000)
+            stats = page.evaluate("() => window.aegis.stats")
+            message = page.text_content("#message")
+            browser.close()
+    finally:
+        stop()
+    assert stats["mode"] == "server" and "the AEGIS server runs them" in message, (stats, message)
+
 LAYOUT_CHECK = """() => {
     const w = overlay.width, h = overlay.height, out = [];
     const inside = (r) => r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= w + 0.5 && r[1] + r[3] <= h + 0.5;

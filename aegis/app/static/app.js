@@ -248,9 +248,12 @@ async function start() {
   window.aegis.stats.mode = mode;
   let loading = null;
   if (mode === "on-device") {
-    ort.env.wasm.wasmPaths = new URL("ort/", location.href).href;
-    ort.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-    loading = OnDevicePipeline.load(withModels, config);  // while the page waits for the tap
+    loading = (async () => {  // while the page waits for the tap; a browser without WebAssembly fails here
+      ort.env.wasm.wasmPaths = new URL("ort/", location.href).href;
+      ort.env.wasm.numThreads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+      return OnDevicePipeline.load(withModels, config);
+    })();
+    loading.catch(() => {});  // answered after the tap
   }
   requestAnimationFrame(draw);
   if (config.camera) {
@@ -278,10 +281,15 @@ async function start() {
       window.aegis.pipeline = await loading;  // also for tests, which feed it frames of their own
       performance.mark("aegis:models");
       runOnDevice(window.aegis.pipeline);
-    } catch (err) {
-      showMessage(`The on-device models could not be loaded: ${err.message}`);
+      return;
+    } catch (err) {  // an old browser: the AEGIS server that sent the page runs the models, where there is one
+      if (!config.server) {
+        showMessage(`The on-device models could not be loaded: ${err.message}`);
+        return;
+      }
+      mode = window.aegis.stats.mode = "server";
+      showMessage(`This browser could not run the models itself (${err.message}); the AEGIS server runs them.`);
     }
-    return;
   }
   connect(() => setInterval(sendFrame, 1000 / SEND_FPS));
 }
