@@ -72,13 +72,15 @@ def run(url: str, camera: Path, seconds: float, throttle: float) -> dict:
         first = time.perf_counter() - start
         marks = page.evaluate("() => Object.fromEntries(performance.getEntriesByType('mark')"
                               ".filter((m) => m.name.startsWith('aegis:')).map((m) => [m.name, m.startTime / 1000]))")
-        before = page.evaluate("() => window.aegis.stats.frames")
+        spent = "() => [window.aegis.pipeline.count, {...window.aegis.pipeline.spent}]"
+        before, (count0, spent0) = page.evaluate("() => window.aegis.stats.frames"), page.evaluate(spent)
         page.wait_for_timeout(seconds * 1000)
-        after = page.evaluate("() => window.aegis.stats.frames")
+        after, (count1, spent1) = page.evaluate("() => window.aegis.stats.frames"), page.evaluate(spent)
         faces = page.evaluate("() => window.aegis.last.faces.length")
         browser.close()
     return {"throttle": throttle, "first_face_s": round(first, 2), "fps": round((after - before) / seconds, 1),
             "faces_last_frame": faces, "downloaded_mb": round(downloaded / 1e6, 2),
+            "ms_a_frame": {k: round((spent1[k] - spent0[k]) / max(count1 - count0, 1), 1) for k in spent0},
             "warm_load_s": {k.removeprefix("aegis:"): round(v, 2) for k, v in marks.items()}}
 
 

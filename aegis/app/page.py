@@ -18,7 +18,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 JS = "text/javascript; charset=utf-8"
 ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", JS),
           "/app.css": ("app.css", "text/css; charset=utf-8"), "/image.js": ("image.js", JS),
-          "/mtcnn.js": ("mtcnn.js", JS), "/ondevice.js": ("ondevice.js", JS),
+          "/mtcnn.js": ("mtcnn.js", JS), "/ondevice.js": ("ondevice.js", JS), "/scorer.js": ("scorer.js", JS),
           "/ort/ort.wasm.min.js": ("ort/ort.wasm.min.js", JS),
           "/ort/ort-wasm-simd-threaded.mjs": ("ort/ort-wasm-simd-threaded.mjs", JS),
           "/ort/ort-wasm-simd-threaded.wasm.gz": ("ort/ort-wasm-simd-threaded.wasm", "application/gzip"),

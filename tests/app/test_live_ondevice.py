@@ -37,9 +37,9 @@ def test_web_export_writes_a_site_with_the_models_classes(tmp_path, contempt_mod
     site = export_site(tmp_path / "site", contempt_model)
     config = json.loads((site / "config.json").read_text())
     assert config["mode"] == "on-device" and config["classes"][-1] == "contempt" and config["frames"] == 1
-    expected = ["index.html", "app.js", "image.js", "mtcnn.js", "ondevice.js", "sw.js", "manifest.webmanifest",
-                "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm.gz", "models/pnet.onnx", "models/model.onnx",
-                "emoji/contempt.png", "icons/icon-512.png"]
+    expected = ["index.html", "app.js", "image.js", "mtcnn.js", "ondevice.js", "scorer.js", "sw.js",
+                "manifest.webmanifest", "ort/ort.wasm.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
+                "models/pnet.onnx", "models/model.onnx", "emoji/contempt.png", "icons/icon-512.png"]
     assert all((site / name).is_file() for name in expected)
     assert (site / "models" / "model.onnx").read_bytes() == contempt_model.read_bytes()
 
@@ -123,3 +123,23 @@ def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_fra
                 agree.append(face.label == best["label"])
     assert len(ious) >= 0.98 * expected, (len(ious), expected)
     assert min(ious) >= 0.9 and np.mean(agree) >= 0.98, (min(ious), np.mean(agree))
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_without_a_worker_for_the_model_the_page_scores_the_faces_itself(tmp_path):
+    sync_api = _browser_or_skip()
+    frame = next(iter(open_source(shared_data("videos") / "head-pose-face-detection-male.gif")))
+    server, url = _serve(export_site(tmp_path / "site"))
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.add_init_script("delete window.Worker")  # a browser with no workers
+            page.goto(url)
+            faces = page.evaluate(FEED, [base64.b64encode(cv2.imencode(".png", frame)[1].tobytes()).decode(), True])
+            in_worker = page.evaluate("() => window.aegis.test.scorer.worker !== null")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert not in_worker and len(faces) == 1 and faces[0]["label"] in Analyzer().model.classes + ("uncertain",)

@@ -123,28 +123,47 @@ function showFaces(frame, faces) {
   };
 }
 
-// On the device: each new camera frame through the pipeline here, once (the next one as soon as this one is done;
-// frames that arrive meanwhile are skipped, so the labels never lag behind the picture).
+// On the device: each camera frame through the pipeline here, once: as soon as the last one's faces are handed
+// to the model (which scores them in a worker, on another core), the newest frame is taken, or the next one
+// awaited; frames that arrive while the page is busy are skipped, so the labels never lag behind the picture.
 async function runOnDevice(pipeline) {
   const grab = capture.getContext("2d", { willReadFrequently: true });
-  let index = 0;
-  const step = async () => {
-    if (video.videoWidth) {
-      const scale = Math.min(1, maxWidth / video.videoWidth);
-      capture.width = Math.round(video.videoWidth * scale);
-      capture.height = Math.round(video.videoHeight * scale);
-      grab.drawImage(video, 0, 0, capture.width, capture.height);
-      const started = performance.now();
-      const pixels = grab.getImageData(0, 0, capture.width, capture.height).data;
-      const faces = await pipeline.process(pixels, capture.width, capture.height);
-      frameSize = [capture.width, capture.height];
-      showFaces(index++, faces);
+  const newFrame = newFrames();
+  for (let index = 0; ; index++) {
+    await newFrame();
+    const scale = Math.min(1, maxWidth / video.videoWidth);
+    const size = [Math.round(video.videoWidth * scale), Math.round(video.videoHeight * scale)];
+    [capture.width, capture.height] = size;
+    grab.drawImage(video, 0, 0, ...size);
+    const started = performance.now();
+    const { faces } = await pipeline.advance(grab.getImageData(0, 0, ...size).data, ...size);
+    faces.then((found) => {
+      frameSize = size;
+      showFaces(index, found);
       updateStats(performance.now() - started);
-    }
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(step);
-    else setTimeout(step, 1000 / 30);
+    }, (err) => showMessage(`The model stopped: ${err.message}`));
+  }
+}
+
+// A function that resolves once the video shows a frame not taken before (at once if it already does).
+function newFrames() {
+  if (!video.requestVideoFrameCallback) {
+    return () => new Promise((resolve) => setTimeout(resolve, video.videoWidth ? 1000 / 30 : 100));
+  }
+  let shown = 0, taken = 0, wake = null;
+  const seen = (now, frame) => {
+    shown = frame.presentedFrames;
+    video.requestVideoFrameCallback(seen);
+    if (wake) [wake, taken] = [wake(), shown];
   };
-  step();
+  video.requestVideoFrameCallback(seen);
+  return () => {
+    if (shown !== taken && video.videoWidth) {
+      taken = shown;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => { wake = () => { resolve(); return null; }; });
+  };
 }
 
 function onAnswer(event) {

@@ -40,26 +40,30 @@ function stretchContrast(grey, w, h) {
 
 // Area-averaging resize when shrinking (cv2.INTER_AREA), bilinear when growing (INTER_LINEAR, or INTER_AREA's with
 // `growArea`): one pass along the rows, one down the columns, each through a table of the source pixels (and
-// their shares) behind each output one.
-function resize(src, sw, sh, dw, dh, growArea = false) {
+// their shares) behind each output one. With `parts` ([x0, y0, x1, y1] of the output) a shrink computes only
+// those pixels (each equal to the whole resize's; the rest stay 0).
+function resize(src, sw, sh, dw, dh, growArea = false, parts = null) {
   if (dw >= sw && dh >= sh) return bilinear(src, sw, sh, dw, dh, growArea);
   const across = areaTaps(sw, dw), down = areaTaps(sh, dh);
   const rows = new Float32Array(sh * dw), out = new Uint8Array(dw * dh), acc = new Float64Array(dw);
-  for (let y = 0; y < sh; y++) {
-    const row = y * sw, to = y * dw;
-    for (let x = 0; x < dw; x++) {
-      let sum = 0;
-      for (let t = across.start[x]; t < across.start[x + 1]; t++) sum += src[row + across.index[t]] * across.share[t];
-      rows[to + x] = sum / across.step;
+  for (const [x0, y0, x1, y1] of parts || [[0, 0, dw, dh]]) {
+    if (x1 <= x0 || y1 <= y0) continue;
+    for (let y = down.index[down.start[y0]]; y <= down.index[down.start[y1] - 1]; y++) {
+      const row = y * sw, to = y * dw;
+      for (let x = x0; x < x1; x++) {
+        let sum = 0;
+        for (let t = across.start[x]; t < across.start[x + 1]; t++) sum += src[row + across.index[t]] * across.share[t];
+        rows[to + x] = sum / across.step;
+      }
     }
-  }
-  for (let y = 0; y < dh; y++) {
-    acc.fill(0);
-    for (let t = down.start[y]; t < down.start[y + 1]; t++) {
-      const from = down.index[t] * dw, share = down.share[t];
-      for (let x = 0; x < dw; x++) acc[x] += rows[from + x] * share;
+    for (let y = y0; y < y1; y++) {
+      acc.fill(0, x0, x1);
+      for (let t = down.start[y]; t < down.start[y + 1]; t++) {
+        const from = down.index[t] * dw, share = down.share[t];
+        for (let x = x0; x < x1; x++) acc[x] += rows[from + x] * share;
+      }
+      for (let x = x0; x < x1; x++) out[y * dw + x] = Math.round(acc[x] / down.step);
     }
-    for (let x = 0; x < dw; x++) out[y * dw + x] = Math.round(acc[x] / down.step);
   }
   return out;
 }

@@ -86,6 +86,30 @@ function merged(regions, scale) {
   return out;
 }
 
+// The part [x0, y0, x1, y1] of a level of size `from` that an area resize to `to` reads for the part `r` of its
+// output (image.js areaTaps).
+function footprint([x0, y0, x1, y1], from, to) {
+  const sx = from[0] / to[0], sy = from[1] / to[1];
+  return [Math.floor(x0 * sx), Math.floor(y0 * sy), Math.min(Math.ceil(x1 * sx), from[0]),
+    Math.min(Math.ceil(y1 * sy), from[1])];
+}
+
+// Rectangles [x0, y0, x1, y1], those that overlap joined into the one around them, until none overlap.
+function joined(rects) {
+  const out = rects.map((r) => [...r]);
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      const a = out[i], b = out[j];
+      if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) {
+        out[i] = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])];
+        out.splice(j, 1);
+        j = i;  // the grown one may now overlap one already passed
+      }
+    }
+  }
+  return out;
+}
+
 function centredIn(b, faces) {
   const cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
   return faces.some(([x, y, w, h]) => cx >= x && cx <= x + w && cy >= y && cy <= y + h);
@@ -119,17 +143,14 @@ class Mtcnn {
   // P-Net over the pyramid (each level resized from the one before) from `minFace` up to `maxFace`, on whole
   // levels or on their parts over `regions`: square candidate boxes [x1, y1, x2, y2, score].
   async propose(grey, w, h, minFace, maxFace, regions) {
-    let scale = CELL / minFace, level = grey, lw = w, lh = h;
-    const smallest = maxFace ? CELL / maxFace : 0, found = [];
-    for (; Math.min(w, h) * scale >= CELL && scale >= smallest; scale *= this.factor) {
-      const nw = Math.ceil(w * scale), nh = Math.ceil(h * scale);
-      level = resize(level, lw, lh, nw, nh);
-      [lw, lh] = [nw, nh];
-      const parts = regions ? merged(regions, scale).map((r) => levelPart(lw, lh, r, scale)) : [[0, 0, lw, lh]];
+    const levels = this.pyramid(w, h, minFace, maxFace, regions), found = [];
+    let level = grey, [lw, lh] = [w, h];
+    for (const { scale, size, parts, needed } of levels) {
+      level = resize(level, lw, lh, ...size, false, needed);
+      [lw, lh] = size;
       const cand = [], cells = new Set();
       for (const [left, top, right, bottom] of parts) {
         const pw = right - left, ph = bottom - top;
-        if (Math.min(pw, ph) < CELL) continue;
         const transposed = new Uint8Array(pw * ph);  // fed as (1, 1, W, H)
         for (let y = 0; y < ph; y++) {
           for (let x = 0; x < pw; x++) transposed[x * ph + y] = level[(top + y) * lw + left + x];
@@ -150,6 +171,26 @@ class Mtcnn {
       found.push(...nms(cand, 0.5));
     }
     return nms(found, 0.7).map((b) => square(regress(b.slice(0, 5), b.slice(5), false)));
+  }
+
+  // The pyramid's levels from `minFace` up to `maxFace`: each one's scale, size, the parts P-Net runs on (whole,
+  // or over `regions`), and the parts it must hold: its own and those the next level is resized from.
+  pyramid(w, h, minFace, maxFace, regions) {
+    const levels = [], smallest = maxFace ? CELL / maxFace : 0;
+    for (let scale = CELL / minFace; Math.min(w, h) * scale >= CELL && scale >= smallest; scale *= this.factor) {
+      const size = [Math.ceil(w * scale), Math.ceil(h * scale)];
+      const parts = (regions ? merged(regions, scale).map((r) => levelPart(...size, r, scale)) : [[0, 0, ...size]])
+        .filter(([x0, y0, x1, y1]) => Math.min(x1 - x0, y1 - y0) >= CELL);
+      levels.push({ scale, size, parts });
+    }
+    for (let k = levels.length - 1; k >= 0; k--) {
+      const { size, parts } = levels[k], next = levels[k + 1], [lw, lh] = k ? levels[k - 1].size : [w, h];
+      const whole = [[0, 0, ...size]];
+      const below = !next ? [] : next.needed ? next.needed.map((r) => footprint(r, size, next.size)) : whole;
+      const grown = size[0] >= lw && size[1] >= lh;  // computed whole
+      levels[k].needed = grown ? null : joined([...parts, ...below]);
+    }
+    return levels;
   }
 
   async refine(grey, w, h, boxes) {

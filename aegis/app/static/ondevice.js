@@ -57,8 +57,12 @@ class ChangeRegions {
 function blockMeans(grey, w, h, rows, cols) {
   const bw = Math.min(BLOCK, w), bh = Math.min(BLOCK, h), sums = new Float64Array(rows * cols);
   for (let y = 0; y < rows * bh; y++) {
-    const r = Math.floor(y / bh) * cols;
-    for (let x = 0; x < cols * bw; x++) sums[r + Math.floor(x / bw)] += grey[y * w + x];
+    const line = y * w, first = ((y / bh) | 0) * cols;
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      for (let x = line + c * bw, end = x + bw; x < end; x++) sum += grey[x];
+      sums[first + c] += sum;
+    }
   }
   return Float32Array.from(sums, (s) => Math.round(s / (bw * bh)));
 }
@@ -166,18 +170,73 @@ function grown([x, y, w, h]) {
     Math.trunc(y + h + REGROW * h) + 1];
 }
 
+// The frame model, in a worker (scorer.js) where the browser allows one, else on this thread: `run` scores a
+// batch of uint8 windows and resolves to their probabilities, in the order asked.
+class Scorer {
+  static async open(modelUrl, binary, options) {
+    try {
+      const worker = new Worker("scorer.js");
+      const scorer = new Scorer(worker, null);
+      const paths = new URL("ort/", location.href).href, model = new URL(modelUrl, location.href).href;
+      await scorer.ask({ open: { paths, binary, model, options } });
+      return scorer;
+    } catch (err) {  // no worker here: the same model, on this thread
+      return new Scorer(null, await ort.InferenceSession.create(modelUrl, options));
+    }
+  }
+
+  constructor(worker, session) {
+    Object.assign(this, { worker, session, waiting: new Map(), next: 0, ms: 0 });
+    if (worker) {
+      worker.onmessage = ({ data }) => {
+        const { resolve, reject } = this.waiting.get(data.id);
+        this.waiting.delete(data.id);
+        if (data.error) reject(new Error(data.error));
+        else resolve(data);
+      };
+      worker.onerror = (event) => {
+        for (const { reject } of this.waiting.values()) reject(new Error(event.message || "the model's worker failed"));
+        this.waiting.clear();
+      };
+    }
+  }
+
+  ask(message) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  async run(windows, dims) {
+    if (this.worker) {
+      const { probs, ms } = await this.ask({ windows, dims });
+      this.ms += ms;
+      return probs;
+    }
+    const started = performance.now(), input = new ort.Tensor("uint8", windows, dims);
+    const probs = (await this.session.run({ [this.session.inputNames[0]]: input }))[this.session.outputNames[0]].data;
+    this.ms += performance.now() - started;
+    return probs;
+  }
+}
+
 // The whole pipeline, one frame at a time: detect, track, crop, window, score, smooth, label (FacePipeline).
+// `advance` finds and crops a frame's faces here and hands them to the scorer, which scores them while the next
+// frame's are looked for; its `faces` resolve once they are scored (in frame order). `process` waits for them.
 class OnDevicePipeline {
   static async load(url, config) {
     if (!ort.env.wasm.wasmBinary) ort.env.wasm.wasmBinary = await unpacked(RUNTIME);
     const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
     const open = (name) => ort.InferenceSession.create(url(`${name}.onnx`), options);
-    const [pnet, rnet, onet, model] = await Promise.all(["pnet", "rnet", "onet", "model"].map(open));
-    return new OnDevicePipeline(new Mtcnn([pnet, rnet, onet]), model, config);
+    const [pnet, rnet, onet, scorer] = await Promise.all([...["pnet", "rnet", "onet"].map(open),
+      Scorer.open(url("model.onnx"), ort.env.wasm.wasmBinary, options)]);
+    return new OnDevicePipeline(new Mtcnn([pnet, rnet, onet]), scorer, config);
   }
 
-  constructor(detector, model, config) {
-    Object.assign(this, { detector, model, classes: config.classes, frames: config.frames });
+  constructor(detector, scorer, config) {
+    Object.assign(this, { detector, scorer, classes: config.classes, frames: config.frames });
     this.size = config.input_size[0];
     this.crop = config.crop;
     marginBox([0, 0, 1, 1], this.crop);  // fail at load on a margin the page cannot cut
@@ -187,20 +246,40 @@ class OnDevicePipeline {
     this.tracker = new Tracker();
     this.changes = new ChangeRegions();
     this.count = 0;
+    this.scored = Promise.resolve();  // the last frame handed to the scorer, once scored
+    this.spent = { detect: 0, track: 0, crop: 0, model: 0 };  // ms in each stage since load, over `count` frames
   }
 
   async process(rgba, w, h) {
-    const grey = toGrey(rgba, w * h);
+    return (await this.advance(rgba, w, h)).faces;
+  }
+
+  async advance(rgba, w, h) {
+    const t0 = performance.now(), grey = toGrey(rgba, w * h);
     const tracker = this.tracker;
     const lost = !tracker.tracks.length
       || tracker.tracks.some((t) => t.missed > 0 && t.missed <= NEAR_SEARCH_MAX_MISSED);
     const found = await this.detect(stretchContrast(grey, w, h), w, h, lost ? null : this.count % this.bands);
     this.count += 1;
-    const seen = tracker.update(found);
-    const faces = seen.length ? await this.score(grey, w, h, seen) : [];
+    const t1 = performance.now(), seen = tracker.update(found);
     const coasting = tracker.tracks.filter((t) => !seen.includes(t) && t.missed >= 1 && t.missed <= this.coast
-      && t.hits >= 2 && t.smoothed);
-    return [...faces, ...coasting.map((t) => this.face(t, true))];
+      && t.hits >= 2);
+    const shown = seen.map((t) => [t, t.box.map(roundHalfEven)]);
+    const carried = coasting.map((t) => [t, t.box.map(roundHalfEven)]);
+    const t2 = performance.now(), windows = this.windows(grey, w, h, shown);
+    this.spent.detect += t1 - t0;
+    this.spent.track += t2 - t1;
+    this.spent.crop += performance.now() - t2;
+    await this.scored;  // one frame at a time with the scorer, so it never falls behind
+    const model = this.scorer.ms, dims = [shown.length, this.frames, this.size, this.size];
+    const scoring = shown.length ? this.scorer.run(windows, dims) : Promise.resolve(null);
+    const faces = scoring.then((probs) => {
+      this.spent.model += this.scorer.ms - model;
+      const coasted = carried.filter(([t]) => t.smoothed).map(([t, box]) => this.face(t, box, true));
+      return [...this.smoothed(shown, probs), ...coasted];
+    });
+    this.scored = faces.then(() => undefined, () => undefined);
+    return { faces };
   }
 
   // Re-find each recent track around its predicted box, scan for newcomers and the tracks not re-found, then
@@ -246,31 +325,33 @@ class OnDevicePipeline {
     return this.detector.detect(grey, w, h, { minFace: low, maxFace: high, regions, known });
   }
 
-  // The seen tracks' crops pushed to their windows, scored in one batch, smoothed and labelled.
-  async score(grey, w, h, tracks) {
-    const windows = new Uint8Array(tracks.length * this.frames * this.size * this.size);
-    tracks.forEach((t, i) => {
+  // The seen tracks' crops (cut at their shown boxes) pushed to their windows, as one uint8 batch.
+  windows(grey, w, h, shown) {
+    const windows = new Uint8Array(shown.length * this.frames * this.size * this.size);
+    shown.forEach(([t, box], i) => {
       const [l, r] = t.landmarks || [[0, 0], [0, 0]];
       const roll = t.landmarks ? (Math.atan2(r[1] - l[1], r[0] - l[0]) * 180) / Math.PI : 0;
-      t.crops = [...(t.crops || []), cropFace(grey, w, h, t.box.map(roundHalfEven), this.size, roll, this.crop)]
-        .slice(-this.frames);
+      t.crops = [...(t.crops || []), cropFace(grey, w, h, box, this.size, roll, this.crop)].slice(-this.frames);
       const padded = [...Array(this.frames - t.crops.length).fill(t.crops[0]), ...t.crops];
       padded.forEach((c, f) => windows.set(c, (i * this.frames + f) * this.size * this.size));
     });
-    const input = new ort.Tensor("uint8", windows, [tracks.length, this.frames, this.size, this.size]);
-    const probs = (await this.model.run({ [this.model.inputNames[0]]: input }))[this.model.outputNames[0]].data;
+    return windows;
+  }
+
+  // Each shown track's probabilities smoothed, and its face labelled.
+  smoothed(shown, probs) {
     const n = this.classes.length;
-    return tracks.map((t, i) => {
+    return shown.map(([t, box], i) => {
       const p = Array.from(probs.slice(i * n, i * n + n));
       t.smoothed = t.smoothed ? t.smoothed.map((s, c) => this.smoothing * s + (1 - this.smoothing) * p[c]) : p;
-      return this.face(t, false);
+      return this.face(t, box, false);
     });
   }
 
-  face(t, coasted) {
+  face(t, box, coasted) {
     const top = t.smoothed.indexOf(Math.max(...t.smoothed)), confidence = t.smoothed[top];
     const label = confidence < this.threshold ? "uncertain" : this.classes[top];
-    return { track_id: t.id, box: t.box.map(roundHalfEven), label, confidence, coasted };
+    return { track_id: t.id, box, label, confidence, coasted };
   }
 }
 
