@@ -66,7 +66,6 @@ def page_config(model: OnnxModel, settings: StreamSettings, mode: str, camera: b
     files = [p.lstrip("/") or "./" for p in ASSETS] + [f"models/{n}" for n in graph_files(model.path)]
     return {"mode": mode, "camera": camera, "server": server, "classes": list(model.classes),
             "frames": model.info.frames, "input_size": list(model.info.input_size), "crop": model.info.crop,
-            "smoothing": settings.smoothing,
-            "threshold": settings.threshold, "detect_every": settings.detect_every, "coast": settings.coast,
-            "max_frame_bytes": MAX_FRAME_BYTES,
+            "smoothing": settings.smoothing, "threshold": settings.threshold, "detect_every": settings.detect_every,
+            "coast": settings.coast, "max_frame_bytes": MAX_FRAME_BYTES,
             "files": [*files, "config.json", *picture_names(model.classes)]}

@@ -27,11 +27,11 @@ class Detection:
 
 class Detector(Protocol):
     """Anything that finds faces in a grey frame (of `min_face` to `max_face` pixels there, where given; those
-    that overlap `region`, where given), re-finds tracked faces cheaply `around` their predicted boxes (one list
-    of detections per box, all boxes in one go), and looks
-    again, more thoroughly, `near` a box where that failed (tilted heads). Every call takes the frame as the
-    detector's `prepare` made it, once per frame; `known` are faces already found in it, which a detector may
-    leave out early (MTCNN drops their candidates before R-Net)."""
+    that overlap `region`, where given), re-finds tracked faces cheaply `around` their predicted boxes (all boxes
+    in one call, one list of detections per box), and looks again, more thoroughly, `near` a box where that
+    failed (tilted heads). Every call takes the frame as the detector's `prepare` made it, once per frame;
+    `known` are faces already found in it, which a detector may leave out early (MTCNN drops their candidates
+    before R-Net)."""
 
     def prepare(self, grey: np.ndarray) -> np.ndarray: ...
 

@@ -113,6 +113,7 @@ def test_a_browser_that_cannot_run_the_models_falls_back_to_the_server_that_sent
         stop()
     assert stats["mode"] == "server" and "the AEGIS server runs them" in message, (stats, message)
 
+
 LAYOUT_CHECK = """() => {
     const w = overlay.width, h = overlay.height, out = [];
     const inside = (r) => r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= w + 0.5 && r[1] + r[3] <= h + 0.5;

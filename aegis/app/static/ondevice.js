@@ -1,8 +1,9 @@
 // AEGIS on the device: the pipeline of aegis/runtime/stream.py in the browser, on ONNX Runtime Web (WASM). MTCNN
 // (mtcnn.js) re-finds each tracked face first, then scans one band of face sizes a frame where the frame changed
 // (runtime/change.py); a tracker keeps the IDs (faces/track.py); each face is cut with its eye line levelled as a
-// uint8 crop (image.js) and the shipped frame model, which scales and normalises inside its graph, scores it. A face
-// missed for a frame is coasted. No frame, crop or result leaves the page.
+// uint8 crop (image.js) and the shipped frame model, which scales and normalises inside its graph, scores it in a
+// worker (scorer.js) while the next frame's faces are looked for. A face missed for a frame is coasted. No frame,
+// crop or result leaves the page.
 "use strict";
 
 const NEAR_SEARCH_MAX_MISSED = 3, REFIND_DISTANCE = 0.5, REGROW = 0.25;  // runtime/stream.py
