@@ -80,6 +80,10 @@ def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_ori
             page.goto(f"{url}?autostart=1")
             page.wait_for_function("() => window.aegis.last && window.aegis.last.faces.length > 0", timeout=60_000)
             online = page.evaluate("() => window.aegis.stats")
+            # the model moves to its worker once that has opened it, and the page goes on with it
+            page.wait_for_function("() => window.aegis.pipeline.scorer.worker !== null", timeout=30_000)
+            frames = page.evaluate("() => window.aegis.stats.frames")
+            page.wait_for_function(f"() => window.aegis.stats.frames > {frames + 2}", timeout=30_000)
             page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
             context.set_offline(True)
             page.reload()

@@ -171,55 +171,75 @@ function grown([x, y, w, h]) {
     Math.trunc(y + h + REGROW * h) + 1];
 }
 
-// The frame model, in a worker (scorer.js) where the browser allows one, else on this thread: `run` scores a
-// batch of uint8 windows and resolves to their probabilities, in the order asked.
+// The frame model: on this thread from the start, and in a worker (scorer.js) once that one has opened it, where
+// the browser allows one (the worker compiles the runtime again, so it would hold up the first label). `run` scores
+// a batch of uint8 windows and resolves to their probabilities; one batch at a time, so the switch keeps the order.
 class Scorer {
   static async open(modelUrl, binary, options) {
+    const scorer = new Scorer(await ort.InferenceSession.create(modelUrl, options));
+    scorer.moveToWorker(new URL(modelUrl, location.href).href, binary, options);
+    return scorer;
+  }
+
+  constructor(session) {
+    Object.assign(this, { session, worker: null, opened: null, busy: false, waiting: new Map(), next: 0, ms: 0 });
+  }
+
+  moveToWorker(model, binary, options) {
+    let worker;
     try {
-      const worker = new Worker("scorer.js");
-      const scorer = new Scorer(worker, null);
-      const paths = new URL("ort/", location.href).href, model = new URL(modelUrl, location.href).href;
-      await scorer.ask({ open: { paths, binary, model, options } });
-      return scorer;
-    } catch (err) {  // no worker here: the same model, on this thread
-      return new Scorer(null, await ort.InferenceSession.create(modelUrl, options));
+      worker = new Worker("scorer.js");
+    } catch (err) {
+      return;  // no workers here: the model stays on this thread
     }
+    worker.onmessage = ({ data }) => {
+      const { resolve, reject } = this.waiting.get(data.id);
+      this.waiting.delete(data.id);
+      if (data.error) reject(new Error(data.error));
+      else resolve(data);
+    };
+    worker.onerror = (event) => {
+      for (const { reject } of this.waiting.values()) reject(new Error(event.message || "the model's worker failed"));
+      this.waiting.clear();
+    };
+    const paths = new URL("ort/", location.href).href;
+    this.ask(worker, { open: { paths, binary, model, options } }).then(() => {
+      this.opened = worker;
+      if (!this.busy) this.switchToWorker();
+    }, () => worker.terminate());
   }
 
-  constructor(worker, session) {
-    Object.assign(this, { worker, session, waiting: new Map(), next: 0, ms: 0 });
-    if (worker) {
-      worker.onmessage = ({ data }) => {
-        const { resolve, reject } = this.waiting.get(data.id);
-        this.waiting.delete(data.id);
-        if (data.error) reject(new Error(data.error));
-        else resolve(data);
-      };
-      worker.onerror = (event) => {
-        for (const { reject } of this.waiting.values()) reject(new Error(event.message || "the model's worker failed"));
-        this.waiting.clear();
-      };
-    }
+  // The worker takes over between two batches; this thread's session is let go.
+  switchToWorker() {
+    [this.worker, this.opened] = [this.opened, null];
+    this.session.release();
+    this.session = null;
   }
 
-  ask(message) {
+  ask(worker, message) {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id });
     });
   }
 
   async run(windows, dims) {
     if (this.worker) {
-      const { probs, ms } = await this.ask({ windows, dims });
+      const { probs, ms } = await this.ask(this.worker, { windows, dims });
       this.ms += ms;
       return probs;
     }
     const started = performance.now(), input = new ort.Tensor("uint8", windows, dims);
-    const probs = (await this.session.run({ [this.session.inputNames[0]]: input }))[this.session.outputNames[0]].data;
-    this.ms += performance.now() - started;
-    return probs;
+    this.busy = true;
+    try {
+      const out = await this.session.run({ [this.session.inputNames[0]]: input });
+      this.ms += performance.now() - started;
+      return out[this.session.outputNames[0]].data;
+    } finally {
+      this.busy = false;
+      if (this.opened) this.switchToWorker();
+    }
   }
 }
 
