@@ -146,6 +146,7 @@ class Mtcnn {
     const levels = this.pyramid(w, h, minFace, maxFace, regions), found = [];
     let level = grey, [lw, lh] = [w, h];
     for (const { scale, size, parts, needed } of levels) {
+      if (needed && !needed.length) break;  // nothing read here, nor on any smaller level
       level = resize(level, lw, lh, ...size, false, needed);
       [lw, lh] = size;
       const cand = [], cells = new Set();
