@@ -18,17 +18,15 @@ import json
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
 from live_helpers import (
+    serve_folder,  # noqa: E402
     start_server,  # noqa: E402
     write_y4m,  # noqa: E402
 )
@@ -43,13 +41,6 @@ from aegis.io.readers import open_source  # noqa: E402
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 ARGS = ["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         "--disable-background-networking", "--no-first-run"]
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    """A static file server that logs nothing."""
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 def run(url: str, camera: Path, seconds: float, throttle: float) -> dict:
@@ -89,9 +80,7 @@ def serve_site(via: str, folder: Path, model: str | None) -> tuple[str, Callable
     if via == "live":
         port, stop = start_server(LiveServer(Analyzer(model=model)))
         return f"http://127.0.0.1:{port}/", stop
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(export_site(folder, model))))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/", server.shutdown
+    return serve_folder(export_site(folder, model))
 
 
 def main() -> None:

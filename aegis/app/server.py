@@ -11,6 +11,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from functools import partial
 from http import HTTPStatus
 
 import cv2
@@ -22,7 +23,17 @@ from websockets.http11 import Request, Response
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.access import WILDCARD_HOSTS, AccessPolicy
 from aegis.app.delivery import Delivery
-from aegis.app.page import ASSETS, MODES, POLICY, PUBLIC_PATHS, asset_bytes, graph_files, page_config, picture
+from aegis.app.page import (
+    ASSETS,
+    MODES,
+    POLICY,
+    PUBLIC_PATHS,
+    asset_bytes,
+    graph_files,
+    page_config,
+    picture,
+    picture_names,
+)
 from aegis.app.session import IDLE_TIMEOUT_S, MAX_FRAME_BYTES, MAX_FRAME_SIDE, MAX_SESSIONS, FrameError, LiveSession
 from aegis.errors import AegisError
 from aegis.faces.base import Detector
@@ -101,7 +112,7 @@ class LiveServer:
         if path == "/ws":
             return None
         if path in ASSETS:
-            response = self.delivery.response(request, path, lambda: asset_bytes(path), ASSETS[path][1])
+            response = self.delivery.response(request, path, partial(asset_bytes, path), ASSETS[path][1])
             response.headers["Content-Security-Policy"] = POLICY
             return response
         if path == "/config.json":
@@ -111,9 +122,9 @@ class LiveServer:
         graph = graph_files(self.analyzer.model.path).get(path.removeprefix("/models/"))
         if path.startswith("/models/") and graph is not None:
             return self.delivery.response(request, path, graph.read_bytes, "application/octet-stream")
-        image = picture(path.lstrip("/"), self.analyzer.model.classes)
-        if image is not None:
-            return self.delivery.response(request, path, lambda: cv2.imencode(".png", image)[1].tobytes(), "image/png")
+        name, classes = path.lstrip("/"), self.analyzer.model.classes
+        if name in picture_names(classes):  # drawn and encoded once, on the first request
+            return self.delivery.response(request, path, partial(_png, name, classes), "image/png")
         return _response(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
     async def handler(self, connection: ServerConnection) -> None:
@@ -229,6 +240,11 @@ async def _send(connection: ServerConnection, message: dict) -> bool:
     except ConnectionClosed:
         return False
     return True
+
+
+def _png(name: str, classes: tuple[str, ...]) -> bytes:
+    """One of the page's pictures (`picture_names`) as PNG bytes."""
+    return cv2.imencode(".png", picture(name, classes))[1].tobytes()
 
 
 def _response(status: HTTPStatus, body: bytes, kind: str) -> Response:

@@ -1,7 +1,11 @@
-"""Running the live server in a thread for tests, and a clip as Chromium's fake camera."""
+"""Running the live server or a plain static file server in a thread for tests, and a clip as Chromium's fake
+camera."""
 
 import asyncio
 import threading
+from collections.abc import Callable
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
@@ -39,3 +43,17 @@ def write_y4m(frames: list[np.ndarray], path: Path, fps: int = 15) -> Path:
             f.write(b"FRAME\n")
             f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
     return path
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    """A static file server that logs nothing."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve_folder(folder: Path) -> tuple[str, Callable[[], None]]:
+    """A plain static file server over `folder` on a free loopback port in a thread; returns (url, stop)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietFiles, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server.shutdown

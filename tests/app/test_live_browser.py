@@ -5,15 +5,12 @@ out/test-artifacts/live-browser.png.
 """
 
 import shutil
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
 import pytest
 from conftest import shared_data
-from live_helpers import start_server, write_y4m
+from live_helpers import serve_folder, start_server, write_y4m
 from synthetic import SquareDetector
 
 pytest.importorskip("websockets")
@@ -75,21 +72,20 @@ def test_a_page_of_another_origin_cannot_open_the_socket_in_chromium(tiny_model,
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     (tmp_path / "index.html").write_text("<!doctype html><title>another site</title>")
-    other = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    other_url, stop_other = serve_folder(tmp_path)
     port, stop = start_server(LiveServer(Analyzer(model=tiny_model), detector_factory=SquareDetector))
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+            page.goto(other_url)
             foreign = page.evaluate(OPEN_SOCKET, f"ws://127.0.0.1:{port}/ws")
             page.goto(f"http://127.0.0.1:{port}/")
             own = page.evaluate(OPEN_SOCKET, f"ws://127.0.0.1:{port}/ws")
             browser.close()
     finally:
         stop()
-        other.shutdown()
+        stop_other()
     assert (foreign, own) == ("refused", "open")
 
 

@@ -3,15 +3,12 @@
 import base64
 import json
 import shutil
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
 import numpy as np
 import pytest
 from conftest import shared_data
-from live_helpers import write_y4m
+from live_helpers import serve_folder, write_y4m
 
 from aegis.analyze.analyzer import Analyzer
 from aegis.app.export import export_site
@@ -51,12 +48,6 @@ def _browser_or_skip():
     return pytest.importorskip("playwright.sync_api")
 
 
-def _serve(folder):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
 def _camera(tmp_path):
     clip = shared_data("videos") / "head-pose-face-detection-male.gif"
     return write_y4m([cv2.resize(f, (640, 360)) for f in open_source(clip)] * 3, tmp_path / "camera.y4m")
@@ -67,7 +58,7 @@ def _camera(tmp_path):
 def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_origin(tmp_path):
     sync_api = _browser_or_skip()
     camera = _camera(tmp_path)
-    server, url = _serve(export_site(tmp_path / "site"))
+    url, stop = serve_folder(export_site(tmp_path / "site"))
     requests, sockets = [], []
     try:
         with sync_api.sync_playwright() as pw:
@@ -91,7 +82,7 @@ def test_an_exported_site_runs_on_device_offline_with_no_socket_and_no_other_ori
             offline = page.evaluate("() => window.aegis.last.faces[0].label")
             browser.close()
     finally:
-        server.shutdown()
+        stop()
     assert online["mode"] == "on-device" and online["frames"] > 0
     assert offline in ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral", "uncertain")
     assert sockets == [] and all(u.startswith(url) for u in requests), (sockets, [u for u in requests if url not in u])
@@ -106,7 +97,7 @@ def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_fra
     clip = shared_data("videos") / name
     frames = list(open_source(clip))
     reference = Analyzer().analyze(clip)  # the defaults: tracked faces re-found first, one pyramid band a frame
-    server, url = _serve(export_site(tmp_path / "site"))
+    url, stop = serve_folder(export_site(tmp_path / "site"))
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -116,7 +107,7 @@ def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_fra
             browser_faces = [page.evaluate(FEED, [png, i == 0]) for i, png in enumerate(pngs)]
             browser.close()
     finally:
-        server.shutdown()
+        stop()
     ious, agree, expected = [], [], 0
     for result, faces in zip(reference, browser_faces, strict=True):
         for face in result.detected:
@@ -134,7 +125,7 @@ def test_the_page_finds_and_labels_the_faces_aegis_analyze_finds_on_the_same_fra
 def test_without_a_worker_for_the_model_the_page_scores_the_faces_itself(tmp_path):
     sync_api = _browser_or_skip()
     frame = next(iter(open_source(shared_data("videos") / "head-pose-face-detection-male.gif")))
-    server, url = _serve(export_site(tmp_path / "site"))
+    url, stop = serve_folder(export_site(tmp_path / "site"))
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -145,5 +136,5 @@ def test_without_a_worker_for_the_model_the_page_scores_the_faces_itself(tmp_pat
             in_worker = page.evaluate("() => window.aegis.test.scorer.worker !== null")
             browser.close()
     finally:
-        server.shutdown()
+        stop()
     assert not in_worker and len(faces) == 1 and faces[0]["label"] in Analyzer().model.classes + ("uncertain",)

@@ -158,6 +158,13 @@ function iou(a, b) {
   return inter / (a[2] * a[3] + b[2] * b[3] - inter);
 }
 
+// The cw x ch part of a grey frame `w` pixels wide from (x0, y0), as its own image (inside the frame).
+function cut(grey, w, x0, y0, cw, ch) {
+  const part = new Uint8Array(cw * ch);
+  for (let r = 0; r < ch; r++) part.set(grey.subarray((y0 + r) * w + x0, (y0 + r) * w + x0 + cw), r * cw);
+  return part;
+}
+
 // A face box grown or shrunk by the model's crop margin (crop.margin_box).
 function marginBox([x, y, w, h], crop) {
   if (crop === "bigfacex") return [x - 0.1 * w, y - 0.1 * h, 1.2 * w, 1.2 * h];
@@ -175,8 +182,7 @@ function cropFace(grey, w, h, faceBox, size, roll, crop) {
     const y = Math.min(Math.max(roundHalfEven(box[1]), 0), h - 1);
     const bw = Math.min(Math.max(roundHalfEven(box[0] + box[2]), x + 1), w) - x;  // crop.clip_box
     const bh = Math.min(Math.max(roundHalfEven(box[1] + box[3]), y + 1), h) - y;
-    const patch = new Uint8Array(bw * bh);
-    for (let r = 0; r < bh; r++) patch.set(grey.subarray((y + r) * w + x, (y + r) * w + x + bw), r * bw);
+    const patch = cut(grey, w, x, y, bw, bh);
     return bw > size ? resize(patch, bw, bh, size, size) : bilinear(patch, bw, bh, size, size);
   }
   const [x, y, bw, bh] = box, a = (roll * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
@@ -185,8 +191,7 @@ function cropFace(grey, w, h, faceBox, size, roll, crop) {
   const reach = Math.ceil(0.71 * Math.max(bw, bh)) + 2, rx = roundHalfEven(cx), ry = roundHalfEven(cy);
   const x0 = Math.min(Math.max(rx - reach, 0), w - 1), y0 = Math.min(Math.max(ry - reach, 0), h - 1);
   const pw = Math.max(Math.min(rx + reach, w), x0 + 1) - x0, ph = Math.max(Math.min(ry + reach, h), y0 + 1) - y0;
-  let src = new Uint8Array(pw * ph), sw = pw, sh = ph, k = 1;  // k: frame pixels per source pixel
-  for (let r = 0; r < ph; r++) src.set(grey.subarray((y0 + r) * w + x0, (y0 + r) * w + x0 + pw), r * pw);
+  let src = cut(grey, w, x0, y0, pw, ph), sw = pw, sh = ph, k = 1;  // k: frame pixels per source pixel
   if (bw > 2 * size && Math.min(pw, ph) > 1) {  // shrink first, so the bilinear sampling does not alias
     k = bw / (2 * size);
     sw = Math.max(1, Math.round(pw / k));

@@ -230,9 +230,7 @@ class Mtcnn {
     if (x1 - x0 < 8 || y1 - y0 < 8) return [];
     const scale = REGION_FACE_SIDE / Math.max(box[2], box[3], 1);
     const rw = Math.round((x1 - x0) * scale), rh = Math.round((y1 - y0) * scale);
-    const patch = new Uint8Array((x1 - x0) * (y1 - y0));
-    for (let r = 0; r < y1 - y0; r++) patch.set(grey.subarray((y0 + r) * w + x0, (y0 + r) * w + x1), r * (x1 - x0));
-    const region = resize(patch, x1 - x0, y1 - y0, rw, rh);
+    const region = resize(cut(grey, w, x0, y0, x1 - x0, y1 - y0), x1 - x0, y1 - y0, rw, rh);
     const [low, high] = REGION_FACE_BAND.map((f) => REGION_FACE_SIDE * f);
     const found = await this.detect(region, rw, rh, { minFace: Math.max(low, CELL), maxFace: high });
     return found.slice(0, 1).map((d) => rescaled(d, 1 / scale, x0, y0));
