@@ -26,11 +26,13 @@ aegis train --model emotionnet-nano-a --out "$runs/a-fp" --epochs 60 "${fp[@]}"
 aegis train --model timeconvnet-nano-a --init "$runs/a-fp/last.pt" --out "$runs/tcn-a-fp" --epochs 4 --lr 3e-4 \
   "${fp[@]}"
 # 4. Export with the measured framing and a temperature fitted on the held-out windows, against the class each
-#    window's target puts first (its FER+ plurality where it has votes).
-aegis export "$runs/l-fp/last.pt" --out aegis/weights/static.onnx --crop none --calibrate
+#    window's target puts first (its FER+ plurality where it has votes); the default frame model is the static
+#    one quantised to int8 (scripts/quantize_static.py).
+aegis export "$runs/l-fp/last.pt" --out aegis/weights/static-fp32.onnx --crop none --calibrate
+python scripts/quantize_static.py
 aegis export "$runs/tcn-a-fp/last.pt" --out aegis/weights/window.onnx --crop none --calibrate
-# 5. clip-pyramid on the new static model's features of the same still windows (5-frame clips).
+# 5. clip-pyramid on the float static model's features of the same still windows (5-frame clips).
 [ -f "$work/clips-fer-ck-l/meta.json" ] || aegis data clips --source store="$work/stills-fer-ck" \
-  --out "$work/clips-fer-ck-l" --model static
+  --out "$work/clips-fer-ck-l" --model static-fp32
 aegis train --model clip-pyramid --data "$work/clips-fer-ck-l" --out "$runs/clip-pyramid-l" --epochs 40
 cp "$runs/clip-pyramid-l/model.onnx" aegis/weights/clip-pyramid.onnx

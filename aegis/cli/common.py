@@ -9,8 +9,8 @@ from aegis.errors import AegisError
 from aegis.faces.registry import DEFAULT_DETECTOR, detector_names
 from aegis.runtime.stream import StreamSettings
 
-MODEL_HELP = ("ONNX model path or shipped model name: static (the default, a frame model), window (the TimeConvNet "
-              "on t = 5 crops)")
+MODEL_HELP = ("ONNX model path or shipped model name: static (the default, a frame model in int8), static-fp32 (the "
+              "same in float), window (the TimeConvNet on t = 5 crops)")
 
 
 class HelpFormatter(argparse.HelpFormatter):

@@ -16,8 +16,8 @@ DEFAULT_MODEL = "static"  # the frame model with per-track smoothing: docs/accur
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """A model path from a file path, a shipped model name ("static", "window"), or None or "default" for the
-    default."""
+    """A model path from a file path, a shipped model name ("static", "static-fp32", "window"), or None or
+    "default" for the default."""
     name = DEFAULT_MODEL if model in (None, "default") else str(model)
     shipped = WEIGHTS_DIR / f"{name}.onnx"
     if shipped.is_file() and not Path(name).is_file():
