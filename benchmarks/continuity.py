@@ -1,6 +1,6 @@
 """Benchmark: does each face stay in every frame at the default settings? Face-frames, ghosts, tracks, ID switches.
 
-    python benchmarks/continuity.py [--clips DIR] [--json FILE] [--misses FILE]
+    python benchmarks/continuity.py [--clips DIR] [--json FILE] [--misses FILE] [--detect-every K]
 
 For each shared clip and versions of it made here (tilted: the frame turned up to +-40 degrees and back; sideways:
 shifted up to 80 px left and right; occluded: a hand-sized blob sweeping across at face height; dark: gamma 2.2 at
@@ -107,6 +107,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--misses", type=Path, help="write every missed face-frame with its cause here")
     parser.add_argument("--coast", type=int, default=StreamSettings().coast, help="the defaults' coast")
+    parser.add_argument("--detect-every", type=int, default=StreamSettings().detect_every,
+                        help="the defaults' size bands: the whole frame is scanned once over this many frames")
     parser.add_argument("--refind-threshold", type=float, default=MtcnnSettings().refind_threshold,
                         help="the defaults' O-Net cut on a tracked box")
     args = parser.parse_args()
@@ -121,7 +123,8 @@ def main() -> None:
         for name, version in variants(frames).items():
             reference, _, _ = run(model, version, StreamSettings(detect_every=1, skip_still=False, coast=0),
                                   reference_detector)
-            default, predicted, seconds = run(model, version, StreamSettings(coast=args.coast), detector)
+            defaults = StreamSettings(coast=args.coast, detect_every=args.detect_every)
+            default, predicted, seconds = run(model, version, defaults, detector)
             row, misses = compare(reference, default, predicted)
             row = {"clip": clip.stem, "version": name, "frames": len(version), **row,
                    "fps_defaults": round(len(version) / seconds, 1)}
@@ -133,7 +136,7 @@ def main() -> None:
                                                      "misses_untracked")}
     totals["coverage"] = round(totals["covered"] / totals["reference_face_frames"], 4)
     totals["extra_tracks"] = sum(max(r["tracks"] - r["reference_tracks"], 0) for r in report)
-    settings = {"coast": args.coast, "refind_threshold": args.refind_threshold}
+    settings = {"coast": args.coast, "detect_every": args.detect_every, "refind_threshold": args.refind_threshold}
     print(json.dumps({"settings": settings, "total": totals}))
     if args.json:
         args.json.write_text(json.dumps({"settings": settings, "clips": report, "total": totals}, indent=2) + "\n")

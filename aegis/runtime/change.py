@@ -13,7 +13,8 @@ BLOCK = 16  # the frame is compared in blocks of this many pixels a side (their 
 # block mean is all the memory holds of a frame: 40x30 numbers for 640x480, too coarse to show a face); the last
 # rows and columns short of a whole block (under 16 px) are not compared
 CHANGE_LEVEL = 4.0  # a block has changed when its mean grey level moved by more than this since the band's scan
-REFRESH_EVERY = 10  # every this many scans of a band, it scans the whole frame whatever changed
+REFRESH_EVERY = 30  # every this many scans of a band, it scans the whole frame whatever changed (a retry for a
+# face missed on pixels that then moved less than CHANGE_LEVEL; at 30 FPS with 3 bands, every 3 s)
 MOST_OF_THE_FRAME = 0.5  # a region over this share of the frame is scanned whole
 
 

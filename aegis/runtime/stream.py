@@ -39,7 +39,7 @@ class StreamSettings:
         threshold: below this top probability the label is "uncertain".
         align: turn each crop so the eye line is level, where the detector gives landmarks (mtcnn).
         skip_still: a scan (of a band, or of every size) looks only at faces that overlap the part of the frame
-            that changed since the last such scan, or a tracked face of its sizes (`ChangeRegions`; every 10th
+            that changed since the last such scan, or a tracked face of its sizes (`ChangeRegions`; every 30th
             such scan takes the whole frame). Off: every scan takes the whole frame.
         coast: frames a track seen in at least two frames is still shown after the detector misses it, its box
             carried by its motion, its window and label kept (rows marked coasted); 0: a missed face is not

@@ -1,6 +1,6 @@
 import numpy as np
 
-from aegis.runtime.change import ChangeRegions
+from aegis.runtime.change import REFRESH_EVERY, ChangeRegions
 
 
 def _scene(rng: np.random.Generator, noise: float = 0.0) -> np.ndarray:
@@ -65,5 +65,5 @@ def test_a_whole_scan_of_every_size_counts_for_the_bands_it_covers_and_their_ref
     assert changes.regions(frame, 3, covers=range(3)) is None  # no band has scanned yet: the whole frame
     assert [changes.regions(frame, band) for band in range(3)] == [[], [], []]  # seen by that scan already
     assert changes.regions(frame, 4) is None  # a kind it does not cover keeps its own first whole scan
-    assert [changes.regions(frame, 0) for _ in range(8)] == [[]] * 8
-    assert changes.regions(frame, 0) is None  # band 0's 10th scan after the one that covered it
+    assert [changes.regions(frame, 0) for _ in range(REFRESH_EVERY - 2)] == [[]] * (REFRESH_EVERY - 2)
+    assert changes.regions(frame, 0) is None  # band 0's REFRESH_EVERY-th scan after the one that covered it

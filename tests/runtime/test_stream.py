@@ -5,6 +5,7 @@ from synthetic import SquareDetector, draw_frame
 from aegis.faces.geometry import size_band
 from aegis.labels import CLASSES
 from aegis.meta import ModelInfo
+from aegis.runtime.change import REFRESH_EVERY
 from aegis.runtime.results import UNCERTAIN
 from aegis.runtime.stream import FacePipeline, StreamSettings
 
@@ -206,15 +207,18 @@ def _band_calls(detector: CountingDetector, i: int) -> list[tuple]:
     return [(shape, (low, high)) for shape, low, high in detector.frames[i] if (low, high) in bands]
 
 
-def test_band_scans_skip_a_still_frame_but_every_10th_scan_of_a_band_takes_the_whole_frame():
+def test_band_scans_skip_a_still_frame_but_a_band_takes_the_whole_frame_every_refresh():
     detector = CountingDetector()
-    seen = _still_scene(detector, [[("red", (40, 60, 100, 100))]] * 40)
+    frames = 3 * REFRESH_EVERY + 10
+    seen = _still_scene(detector, [[("red", (40, 60, 100, 100))]] * frames)
     assert all(len(s) == 1 for s in seen)
     # band j scans in the frames j mod 3 from frame 1 on; frame 0's scan of every size counts as each band's
-    # whole scan, so band j takes the whole frame again at its 10th scan after it, and nothing between: the
-    # tracked 100 px face, in band 2's sizes, is re-found around its box first, so no band scan need look at it
-    assert [i for i in range(1, 40) if _band_calls(detector, i)] == [28, 29, 30]
-    assert all(shape == (240, 320) for i in range(1, 40) for shape, _ in _band_calls(detector, i))
+    # whole scan, so band j takes the whole frame again at its REFRESH_EVERY-th scan after it, and nothing
+    # between: the tracked 100 px face, in band 2's sizes, is re-found around its box first, so no band scan need
+    # look at it
+    last = 3 * REFRESH_EVERY
+    assert [i for i in range(1, frames) if _band_calls(detector, i)] == [last - 2, last - 1, last]
+    assert all(shape == (240, 320) for i in range(1, frames) for shape, _ in _band_calls(detector, i))
 
 
 def test_a_newcomer_in_a_still_scene_is_found_by_a_scan_of_the_part_that_changed():
@@ -227,9 +231,11 @@ def test_a_newcomer_in_a_still_scene_is_found_by_a_scan_of_the_part_that_changed
     assert band == size_band(20.0, 1, 3) and shape[0] * shape[1] < 240 * 320 / 2  # only the changed part
 
 
-def test_with_no_track_a_still_frame_is_scanned_whole_every_10th_frame_and_a_newcomer_at_once():
+def test_with_no_track_a_still_frame_is_scanned_whole_every_refresh_and_a_newcomer_at_once():
     detector = CountingDetector()
     empty, newcomer = [], [("blue", (220, 150, 40, 40))]
-    seen = _still_scene(detector, [empty] * 25 + [newcomer] * 2)
+    arrival = 2 * REFRESH_EVERY + 5
+    seen = _still_scene(detector, [empty] * arrival + [newcomer] * 2)
     every_size = [i for i, calls in enumerate(detector.frames) if any(low is None for _, low, _ in calls)]
-    assert every_size == [0, 10, 20, 25] and [len(s) for s in seen] == [0] * 25 + [1, 1]
+    assert every_size == [0, REFRESH_EVERY, 2 * REFRESH_EVERY, arrival]
+    assert [len(s) for s in seen] == [0] * arrival + [1, 1]

@@ -8,7 +8,7 @@
 
 const NEAR_SEARCH_MAX_MISSED = 3, REFIND_DISTANCE = 0.5, REGROW = 0.25;  // runtime/stream.py
 const RUNTIME = "ort/ort-wasm-simd-threaded.wasm.gz";  // ONNX Runtime's WebAssembly, gzipped (page.asset_bytes)
-const BLOCK = 16, CHANGE_LEVEL = 4, REFRESH_EVERY = 10, MOST_OF_THE_FRAME = 0.5;  // runtime/change.py
+const BLOCK = 16, CHANGE_LEVEL = 4, REFRESH_EVERY = 30, MOST_OF_THE_FRAME = 0.5;  // runtime/change.py
 
 // Per kind of scan (a size band, or every size), the frame's 16x16 block means at its last scan: the regions
 // changed since, or null for the whole frame; a whole scan of every size counts for each band too (ChangeRegions).
