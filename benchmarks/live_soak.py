@@ -1,15 +1,16 @@
 """Soak test of `aegis live` on loopback: N concurrent clients send real frames at a fixed rate.
 
-    python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--json FILE]
+    python benchmarks/live_soak.py [--seconds 600] [--clients 4] [--fps 15] [--three] [--json FILE]
     python benchmarks/live_soak.py --seconds 60 --clients 1 --hostile 4 [--json FILE]  # under attack
     python benchmarks/live_soak.py --bombs [--json FILE]  # each JPEG bomb once: time and memory
     python benchmarks/live_soak.py --in-process 900 [--json FILE]
 
-It starts the server in a subprocess and records its resident memory once the clients have run for
-`--warmup` seconds (the start of the steady state) and at the end, and the round-trip latency of every
-answered frame (p50, p95). Bounded in time; loopback only. With --in-process N, no server: one live session
-(the server's defaults) decodes and answers N of the same frames back to back in this process, and the time
-of each (the server's share of a round trip, free of the network and the pacing) is reported instead.
+It starts the server in a subprocess and records its resident memory once the clients have run for `--warmup`
+seconds (the start of the steady state) and at the end, and the round-trip latency of every answered frame (p50,
+p95); the frames are the head-pose clips' (one or two faces), or with --three benchmarks/pipeline_fps.py's three
+people side by side. Bounded in time; loopback only. With --in-process N, no server: one live session (the server's
+defaults) decodes and answers N of the same frames back to back in this process, and the time of each (the server's
+share of a round trip, free of the network and the pacing) is reported instead.
 """
 
 from __future__ import annotations
@@ -132,10 +133,15 @@ def in_process(frames: list[bytes], count: int) -> dict:
             "server_ms_p95": round(float(np.percentile(ms, 95)), 1), "server_ms_mean": round(float(np.mean(ms)), 1)}
 
 
-def soak_frames() -> list[bytes]:
-    """The head-pose clips' frames at 640x480, as JPEG payloads."""
-    clips = sorted(VIDEOS.glob("head-pose-*.gif"))
-    return [cv2.imencode(".jpg", cv2.resize(f, (640, 480)))[1].tobytes() for c in clips for f in open_source(c)]
+def soak_frames(three: bool = False) -> list[bytes]:
+    """The head-pose clips' frames at 640x480, or (`three`) three people side by side, as JPEG payloads."""
+    if three:
+        from pipeline_fps import three_face_frames
+
+        frames = three_face_frames()
+    else:
+        frames = [cv2.resize(f, (640, 480)) for c in sorted(VIDEOS.glob("head-pose-*.gif")) for f in open_source(c)]
+    return [cv2.imencode(".jpg", f)[1].tobytes() for f in frames]
 
 
 def main() -> None:
@@ -148,11 +154,12 @@ def main() -> None:
                         help="N more connections send JPEG bombs and garbage back to back meanwhile")
     parser.add_argument("--in-process", type=int, metavar="N", help="time N frames in this process instead")
     parser.add_argument("--bombs", action="store_true", help="send each JPEG bomb once and report that instead")
+    parser.add_argument("--three", action="store_true", help="three people side by side in every frame")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.in_process:
         cv2.setNumThreads(1)
-        report = in_process(soak_frames(), args.in_process)
+        report = in_process(soak_frames(args.three), args.in_process)
         print(json.dumps(report, indent=2))
         if args.json:
             args.json.write_text(json.dumps(report, indent=2))
@@ -165,7 +172,7 @@ def main() -> None:
     try:
         server.stdout.readline()  # "AEGIS live on ..."
         time.sleep(1.0)
-        frames = soak_frames()
+        frames = soak_frames(args.three)
         if args.bombs:
             report = bombs(port, server.pid, frames)
             print(json.dumps(report, indent=2))
