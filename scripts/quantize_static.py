@@ -3,8 +3,8 @@
 The convolutions run in int8 (ONNX Runtime's static quantisation, QDQ format: weights per output channel,
 activations with MinMax ranges from 1,000 FER2013 train crops drawn with seed 0); the adds, the pooling, the
 classifier and the softmax stay in float, so the probabilities and the embedding keep their precision. Weights
-keep 7 bits (`reduce_range`): x86 CPUs without VNNI multiply uint8 by int8 in 16-bit pairs that can saturate at 8
-bits. The graph keeps its input, its outputs (`probs`, `embedding`) and its AEGIS metadata; scaling and
+keep 7 bits (`reduce_range`): x86 CPUs without VNNI add uint8-by-int8 products in 16-bit pairs, which 8-bit
+weights can overflow. The graph keeps its input, its outputs (`probs`, `embedding`) and its AEGIS metadata; scaling and
 normalisation stay inside it. Measured against the float graph in docs/accuracy.md.
 
     pip install onnx                     # the train extra
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -57,7 +58,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(args.model), str(prepared))
-        quantize_static(str(prepared), str(args.out), Crops(crops, "windows"), quant_format=QuantFormat.QDQ,
+        input_name = ort.InferenceSession(str(args.model)).get_inputs()[0].name
+        quantize_static(str(prepared), str(args.out), Crops(crops, input_name), quant_format=QuantFormat.QDQ,
                         per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
                         op_types_to_quantize=["Conv"])
