@@ -1,7 +1,9 @@
 """The shipped models load without torch, carry their metadata and give probabilities."""
 
+import cv2
 import numpy as np
 import pytest
+from conftest import shared_data
 
 from aegis.labels import CLASSES
 from aegis.runtime.onnx import DEFAULT_MODEL, WEIGHTS_DIR, OnnxModel
@@ -23,6 +25,15 @@ def test_shipped_model_metadata_and_output(name):
     probs = model(np.random.default_rng(0).integers(0, 256, (2, 5, 48, 48), dtype=np.uint8))
     assert probs.shape == (2, 7)
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+@pytest.mark.real_data
+def test_the_int8_default_scores_real_faces_as_the_float_graph_it_comes_from():
+    files = sorted(shared_data("fer2013/test").glob("*/*"))[::12]
+    crops = np.stack([cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in files])[:, None]
+    int8, fp32 = OnnxModel("static")(crops), OnnxModel("static-fp32")(crops)
+    assert len(crops) >= 250 and OnnxModel("static").info == OnnxModel("static-fp32").info
+    assert np.mean(int8.argmax(1) == fp32.argmax(1)) >= 0.95 and np.abs(int8 - fp32).mean() < 0.01
 
 
 @pytest.mark.skipif(not (WEIGHTS_DIR / "clip-pyramid.onnx").is_file(), reason="no clip model shipped")
