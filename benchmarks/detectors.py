@@ -9,6 +9,7 @@ people: false or broken tracks). A crowd clip: 48 1920x1080 frames of a 10-face 
 px a frame, through the whole pipeline (the peer: its `detect_emotions`), scored as the scenes.
 
     python benchmarks/detectors.py --json work/detectors.json [--min-face PX] [--clips-only | --crowd-only]
+        [--crowd-frames N]
     /work/peer-venv/bin/python benchmarks/detectors.py --peer --json work/detectors-peer.json  # fer 25.10.3
 """
 
@@ -184,10 +185,11 @@ def main() -> None:
                         help="--detect-every values for the shared clips (default: 1 3)")
     parser.add_argument("--clips-only", action="store_true", help="only the shared clips (no scenes, no crowd)")
     parser.add_argument("--crowd-only", action="store_true", help="only the crowd clip (no scenes, no shared clips)")
+    parser.add_argument("--crowd-frames", type=int, default=48, help="the crowd clip's length in frames")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    crowd = [] if args.clips_only else crowd_clip(ckplus_crops(np.random.default_rng(1)))
+    crowd = [] if args.clips_only else crowd_clip(ckplus_crops(np.random.default_rng(1)), args.crowd_frames)
     scenes = {} if args.clips_only or args.crowd_only else make_scenes()
     every = () if args.crowd_only else tuple(args.every)
     results = ({"peer-fer": peer(scenes, crowd, clips=not args.crowd_only)} if args.peer
